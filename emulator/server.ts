@@ -1,0 +1,204 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { FivetranEmulator } from './fivetran.js'
+import type { EmulatorRequest, EmulatorResponse, Fault, ProviderEmulator, RecordedRequest } from './types.js'
+
+export interface Emulator {
+  /** `http://127.0.0.1:PORT` */
+  url: string
+  port: number
+  /** The base_url to give the action for a provider: `${url}/fivetran/v1` and so on. */
+  baseUrl(provider: string): string
+  requests: RecordedRequest[]
+  providers: Record<string, ProviderEmulator>
+  addFault(fault: Fault): void
+  reset(): void
+  close(): Promise<void>
+}
+
+export interface EmulatorOptions {
+  port?: number
+  host?: string
+  /** Extra provider emulators (Airbyte, Hightouch) mounted beside Fivetran. */
+  providers?: ProviderEmulator[]
+}
+
+/** The API root each provider's action base_url points at, below the provider prefix. */
+export const BASE_PATHS: Record<string, string> = {
+  fivetran: '/v1',
+  airbyte: '/api/public/v1',
+  hightouch: '/api/v1'
+}
+
+/**
+ * A local HTTP server that speaks the providers' APIs as documented, for the end-to-end tests, the demo and
+ * anyone trying the action without credentials. Each provider lives under its own prefix (`/fivetran/v1/...`).
+ * Control endpoints: `GET /__emulator/requests`, `POST /__emulator/reset`, `POST /__emulator/faults`.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const providers: Record<string, ProviderEmulator> = {}
+  for (const p of [new FivetranEmulator(), ...(options.providers ?? [])]) providers[p.name] = p
+  const requests: RecordedRequest[] = []
+  let faults: (Fault & { seen: number; used: number })[] = []
+
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const rawBody = await readBody(req)
+    const url = new URL(req.url ?? '/', 'http://emulator')
+    if (url.pathname.startsWith('/__emulator/')) return control(url.pathname, req.method ?? 'GET', rawBody, res)
+
+    const [, prefix, ...rest] = url.pathname.split('/')
+    const provider = providers[prefix]
+    if (!provider) return send(res, { status: 404, body: { message: `No emulated provider "${prefix}"` } })
+    const path = `/${rest.join('/')}`
+    let body: unknown
+    try {
+      body = rawBody === '' ? undefined : JSON.parse(rawBody)
+    } catch {
+      body = rawBody
+    }
+    const request: EmulatorRequest = {
+      method: req.method ?? 'GET',
+      path,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      rawBody,
+      now: Date.now()
+    }
+    requests.push({
+      provider: prefix,
+      method: request.method,
+      path,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body,
+      at: request.now
+    })
+
+    const fault = takeFault(prefix, request)
+    if (fault) {
+      switch (fault.kind) {
+        case 'status':
+          return send(res, {
+            status: fault.status ?? 503,
+            headers: fault.retryAfter !== undefined ? { 'Retry-After': fault.retryAfter } : undefined,
+            body: { message: `Emulated fault: HTTP ${fault.status ?? 503}` }
+          })
+        case 'html':
+          res.writeHead(fault.status ?? 502, { 'content-type': 'text/html' })
+          return void res.end('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>')
+        case 'reset': {
+          // Let the request take effect, then drop the connection mid-answer.
+          const answer = await provider.handle(request)
+          const text = JSON.stringify(answer.body ?? {})
+          res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': String(text.length + 50) })
+          res.write(text.slice(0, Math.floor(text.length / 2)))
+          setTimeout(() => res.socket?.destroy(), 20)
+          return
+        }
+        case 'truncated': {
+          const answer = await provider.handle(request)
+          const text = JSON.stringify(answer.body ?? {})
+          res.writeHead(answer.status, { 'content-type': 'application/json' })
+          return void res.end(text.slice(0, Math.floor(text.length / 2)))
+        }
+        case 'slow': {
+          const answer = await provider.handle(request)
+          return send(res, { ...answer, delayMs: fault.delayMs ?? 60_000 })
+        }
+        case 'missing-fields': {
+          const answer = await provider.handle(request)
+          return send(res, { ...answer, body: provider.stripFields ? provider.stripFields(answer.body) : {} })
+        }
+        case 'unknown-status': {
+          const answer = await provider.handle(request)
+          return send(res, { ...answer, body: provider.oddStatus ? provider.oddStatus(answer.body) : answer.body })
+        }
+      }
+    }
+    send(res, await provider.handle(request))
+  }
+
+  function takeFault(provider: string, request: EmulatorRequest): Fault | undefined {
+    for (const fault of faults) {
+      if (fault.provider && fault.provider !== provider) continue
+      if (fault.method && fault.method.toUpperCase() !== request.method) continue
+      if (fault.path && !new RegExp(fault.path).test(request.path)) continue
+      fault.seen++
+      if (fault.seen <= (fault.skip ?? 0)) continue
+      if (fault.used >= (fault.times ?? 1)) continue
+      fault.used++
+      return fault
+    }
+    return undefined
+  }
+
+  function control(path: string, method: string, rawBody: string, res: ServerResponse): void {
+    if (path === '/__emulator/requests' && method === 'GET') return send(res, { status: 200, body: requests })
+    if (path === '/__emulator/reset' && method === 'POST') {
+      api.reset()
+      return send(res, { status: 200, body: { reset: true } })
+    }
+    if (path === '/__emulator/faults' && method === 'POST') {
+      try {
+        api.addFault(JSON.parse(rawBody) as Fault)
+        return send(res, { status: 200, body: { added: true } })
+      } catch (error) {
+        return send(res, { status: 400, body: { message: String(error) } })
+      }
+    }
+    send(res, { status: 404, body: { message: `No control endpoint ${method} ${path}` } })
+  }
+
+  const server: Server = createServer((req, res) => {
+    handler(req, res).catch((error: unknown) => send(res, { status: 500, body: { message: String(error) } }))
+  })
+  const pending = new Set<NodeJS.Timeout>()
+  function send(res: ServerResponse, answer: EmulatorResponse): void {
+    const write = (): void => {
+      if (res.destroyed) return
+      const text = answer.body === undefined ? '' : JSON.stringify(answer.body)
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+      res.end(text)
+    }
+    if (!answer.delayMs) return write()
+    const timer = setTimeout(() => {
+      pending.delete(timer)
+      write()
+    }, answer.delayMs)
+    pending.add(timer)
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  const url = `http://127.0.0.1:${port}`
+  const api: Emulator = {
+    url,
+    port,
+    baseUrl: (provider) => `${url}/${provider}${BASE_PATHS[provider] ?? ''}`,
+    requests,
+    providers,
+    addFault: (fault) => faults.push({ ...fault, seen: 0, used: 0 }),
+    reset: () => {
+      requests.length = 0
+      faults = []
+      for (const p of Object.values(providers)) p.reset()
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of pending) clearTimeout(timer)
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
+  }
+  return api
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}

@@ -1,0 +1,16 @@
+// ESM + ts-jest: run with NODE_OPTIONS=--experimental-vm-modules (npm test does).
+const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
+const common = {
+  preset: 'ts-jest/presets/default-esm',
+  resolver: 'ts-jest-resolver',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': tsJest },
+  testEnvironment: 'node',
+  clearMocks: true
+}
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/**/*.unit.test.ts'] },
+    { ...common, displayName: 'e2e', testTimeout: 60_000, testMatch: ['<rootDir>/__tests__/**/*.e2e.test.ts'] }
+  ]
+}

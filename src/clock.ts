@@ -1,0 +1,45 @@
+import { AbortedError } from './errors.js'
+
+/** Time, injectable so the wait loop's arithmetic can run on a fake clock. */
+export interface Clock {
+  now(): number
+  /** Resolves after `ms`, or rejects with AbortedError as soon as `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(new AbortedError())
+      const onAbort = (): void => {
+        clearTimeout(timer)
+        reject(new AbortedError())
+      }
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }, Math.max(0, ms))
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+}
+
+/** Races a promise against an abort signal, so a slow request cannot hold up a cancellation. */
+export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise
+  if (signal.aborted) return Promise.reject(new AbortedError())
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortedError())
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error instanceof Error ? error : new Error(String(error)))
+      }
+    )
+  })
+}

@@ -1,0 +1,7 @@
+import { fivetran } from './fivetran/index.js'
+import type { Provider } from './types.js'
+
+/** Every provider the action knows, by the value of the `provider` input. */
+export const providers: Record<string, Provider<never>> = {
+  fivetran: fivetran as Provider<never>
+}

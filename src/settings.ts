@@ -1,0 +1,139 @@
+import { parseDuration } from './duration.js'
+import { InputError } from './errors.js'
+import { readBoolean, type InputReader } from './inputs.js'
+import type { ActionKind, Provider } from './providers/types.js'
+
+/** The inputs every provider shares (INTERFACE.md, "Common"), read and checked once. */
+export interface CommonSettings {
+  /** `fivetran`, `airbyte` or `hightouch`. */
+  provider: string
+  /** The action in upper case, aliases resolved (`SYNC` → `START` for Fivetran). */
+  action: string
+  /** How the action is judged. */
+  actionKind: ActionKind
+  /** Wait for the job to end (`wait` input, default true). */
+  wait: boolean
+  /** A previous step's `job_id`, for WAIT, STATUS and CANCEL. */
+  jobId?: string
+  /** The longest wait (`timeout`, default 1h). */
+  timeoutMs: number
+  /** The longest gap between two status checks (`poll_interval`, default 30s). */
+  pollIntervalMs: number
+  /** The API root, without a trailing slash. */
+  baseUrl: string
+  /** Whether the user set `base_url` (a self-managed server, an emulator). */
+  baseUrlGiven: boolean
+  /** Cancel the remote job when the workflow is cancelled, where the provider allows it (default true). */
+  cancelOnAbort: boolean
+  /** How many targets run at once (default 10). */
+  maxParallel: number
+}
+
+export interface Settings<S = unknown> {
+  common: CommonSettings
+  provider: Provider<S>
+  specific: S
+}
+
+export const DEFAULT_TIMEOUT = '1h'
+export const DEFAULT_POLL_INTERVAL = '30s'
+export const DEFAULT_MAX_PARALLEL = 10
+
+/**
+ * Reads every input into a typed settings object. All problems are collected and thrown together as one
+ * InputError, so a user fixes a step in one go, and nothing is sent to a provider before the inputs are right.
+ */
+export function readSettings(read: InputReader, providers: Record<string, Provider<never>>): Settings {
+  const problems: string[] = []
+  const providerName = read('provider').toLowerCase()
+  const provider = providers[providerName] as Provider | undefined
+  const names = Object.keys(providers).join(', ')
+  if (providerName === '') problems.push(`provider is required: one of ${names}`)
+  else if (!provider) problems.push(`provider must be one of ${names}, got "${read('provider')}"`)
+
+  let action = ''
+  let actionKind: ActionKind = 'report'
+  if (provider) {
+    const given = read('action', provider.actionEnvFallback).toUpperCase()
+    action = given === '' ? provider.defaultAction : (provider.aliases?.[given] ?? given)
+    const spec = provider.actions[action]
+    if (spec) actionKind = spec.kind
+    else {
+      const from = provider.actionEnvFallback && read('action') === '' ? ` (from ${provider.actionEnvFallback})` : ''
+      const accepted = [...Object.keys(provider.actions), ...Object.keys(provider.aliases ?? {})].join(', ')
+      problems.push(`action must be one of ${accepted} for ${provider.name}, got "${given}"${from}`)
+    }
+  }
+
+  const wait = readBoolean(read, 'wait', problems) ?? true
+  const cancelOnAbort = readBoolean(read, 'cancel_on_abort', problems) ?? true
+  const timeoutMs = readDurationInput(read, 'timeout', DEFAULT_TIMEOUT, problems)
+  const pollIntervalMs = readDurationInput(read, 'poll_interval', DEFAULT_POLL_INTERVAL, problems)
+
+  const maxParallelText = read('max_parallel')
+  let maxParallel = DEFAULT_MAX_PARALLEL
+  if (maxParallelText !== '') {
+    maxParallel = /^\d+$/.test(maxParallelText) ? Number(maxParallelText) : NaN
+    if (!(maxParallel >= 1 && maxParallel <= 100)) {
+      problems.push(`max_parallel must be a whole number from 1 to 100, got "${maxParallelText}"`)
+    }
+  }
+
+  const baseUrlText = read('base_url')
+  let baseUrl = provider?.defaultBaseUrl ?? ''
+  if (baseUrlText !== '') {
+    const problem = checkBaseUrl(baseUrlText)
+    if (problem) problems.push(problem)
+    else baseUrl = baseUrlText.replace(/\/+$/, '')
+  }
+
+  const jobId = read('job_id') || undefined
+  const common: CommonSettings = {
+    provider: providerName,
+    action,
+    actionKind,
+    // WAIT always waits: `wait: false` only makes sense for actions that start a job.
+    wait: action === 'WAIT' ? true : wait,
+    jobId,
+    timeoutMs,
+    pollIntervalMs,
+    baseUrl,
+    baseUrlGiven: baseUrlText !== '',
+    cancelOnAbort,
+    maxParallel
+  }
+  const specific = provider ? provider.readSettings(read, common, problems) : undefined
+  if (problems.length > 0) throw new InputError(problems)
+  return { common, provider: provider as Provider, specific }
+}
+
+function readDurationInput(read: InputReader, name: string, fallback: string, problems: string[]): number {
+  const text = read(name)
+  const ms = parseDuration(text === '' ? fallback : text)
+  if (ms === undefined) {
+    problems.push(`${name} must be a duration such as 90s, 45m, 2h, 1h30m or a number of seconds, got "${text}"`)
+    return 0
+  }
+  return ms
+}
+
+function checkBaseUrl(text: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return `base_url must be an http(s) URL such as https://api.example.com/v1, got "${text}"`
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return `base_url must start with https:// or http://, got "${text}"`
+  }
+  if (url.username || url.password) return 'base_url must not carry credentials; use the credential inputs'
+  if (url.search || url.hash) return `base_url must not have a query or fragment, got "${text}"`
+  return undefined
+}
+
+/** True for hosts on this machine, where plain http is fine (a local emulator, a port-forward). */
+export function isLoopback(baseUrl: string): boolean {
+  const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, '')
+  return host === 'localhost' || host === '::1' || /^127\./.test(host)
+}
