@@ -1,0 +1,194 @@
+import { describe, expect, it } from '@jest/globals'
+import {
+  completionSince,
+  connectionStatus,
+  countSetupTests,
+  describeAlerts,
+  formatJobId,
+  lastCompletion,
+  parseJobId,
+  readConnection,
+  timestampMicros,
+  type FivetranConnection
+} from '../src/providers/fivetran/model.js'
+import { fivetran } from '../src/providers/fivetran/index.js'
+import { envInputReader } from '../src/inputs.js'
+import { readSettings } from '../src/settings.js'
+import { InputError } from '../src/errors.js'
+import type { Provider } from '../src/providers/types.js'
+
+/** A connection as Fivetran returns it (trimmed from a documented example). */
+function connection(fields: Partial<FivetranConnection> & { sync_state?: string; rescheduled_for?: string } = {}): FivetranConnection {
+  const { sync_state = 'scheduled', rescheduled_for, ...rest } = fields
+  return {
+    id: 'cropping_limitation',
+    schema: 'demo.subscription_periods',
+    paused: false,
+    schedule_type: 'manual',
+    succeeded_at: '2023-01-05T18:12:49.562Z',
+    failed_at: null,
+    status: { setup_state: 'connected', sync_state, update_state: 'on_schedule', rescheduled_for, tasks: [], warnings: [] },
+    ...rest
+  }
+}
+
+const BASELINE = '2023-01-05T18:12:49.562Z'
+
+describe('completion detection', () => {
+  it('is not done while nothing ended after the baseline', () => {
+    expect(completionSince(connection(), BASELINE)).toBeUndefined()
+    expect(completionSince(connection({ sync_state: 'syncing' }), BASELINE)).toBeUndefined()
+  })
+
+  it('succeeds on a newer succeeded_at', () => {
+    expect(completionSince(connection({ succeeded_at: '2023-01-05T18:20:00.000Z' }), BASELINE)).toEqual({
+      outcome: 'succeeded',
+      at: '2023-01-05T18:20:00.000Z'
+    })
+  })
+
+  it('fails on a newer failed_at', () => {
+    expect(completionSince(connection({ failed_at: '2023-01-05T18:20:00.000Z' }), BASELINE)?.outcome).toBe('failed')
+  })
+
+  it('lets the newer of the two decide, so an old failed_at cannot fail a new success', () => {
+    const c = connection({ failed_at: '2023-01-05T18:15:00.000Z', succeeded_at: '2023-01-05T18:20:00.000Z' })
+    expect(completionSince(c, BASELINE)?.outcome).toBe('succeeded')
+    const stale = connection({ succeeded_at: '2023-01-05T18:20:00.000Z', failed_at: '2023-01-04T00:00:00.000Z' })
+    expect(completionSince(stale, BASELINE)?.outcome).toBe('succeeded')
+  })
+
+  it('waits while still syncing, though a forced restart stamped failed_at', () => {
+    expect(completionSince(connection({ failed_at: '2023-01-05T18:15:00Z', sync_state: 'syncing' }), BASELINE)).toBeUndefined()
+  })
+
+  it('compares microseconds, not just milliseconds', () => {
+    const base = '2024-03-17T12:31:40.870504Z'
+    expect(completionSince(connection({ succeeded_at: '2024-03-17T12:31:40.870505Z' }), base)?.outcome).toBe('succeeded')
+    expect(completionSince(connection({ succeeded_at: base }), base)).toBeUndefined()
+    expect(timestampMicros('2024-03-17T12:31:40.870504Z')! - timestampMicros('2024-03-17T12:31:40.870Z')!).toBe(504)
+  })
+
+  it('treats any completion as new when there was no baseline', () => {
+    expect(completionSince(connection(), null)?.outcome).toBe('succeeded')
+    expect(completionSince(connection({ succeeded_at: null }), null)).toBeUndefined()
+  })
+})
+
+describe('baselines and job ids', () => {
+  it('takes the newer timestamp, keeping Fivetran\'s own text', () => {
+    expect(lastCompletion(connection({ failed_at: '2024-03-17T12:31:40.870504Z' }))).toBe('2024-03-17T12:31:40.870504Z')
+    expect(lastCompletion(connection())).toBe(BASELINE)
+    expect(lastCompletion(connection({ succeeded_at: null }))).toBeNull()
+  })
+
+  it('round-trips CONNECTOR_ID@BASELINE', () => {
+    expect(formatJobId('shrank_paparazzi', BASELINE)).toBe(`shrank_paparazzi@${BASELINE}`)
+    expect(parseJobId(`shrank_paparazzi@${BASELINE}`)).toEqual({ connectorId: 'shrank_paparazzi', baseline: BASELINE })
+    expect(parseJobId('shrank_paparazzi@none')).toEqual({ connectorId: 'shrank_paparazzi', baseline: null })
+    for (const bad of ['shrank_paparazzi', '@none', 'a b@none', 'x@yesterday', '12345']) expect(parseJobId(bad)).toBeUndefined()
+  })
+})
+
+describe('STATUS mapping', () => {
+  it.each([
+    [{ sync_state: 'syncing' }, 'running'],
+    [{ paused: true }, 'paused'],
+    [{ sync_state: 'paused' }, 'paused'],
+    [{ sync_state: 'rescheduled' }, 'rescheduled'],
+    [{}, 'succeeded'],
+    [{ failed_at: '2023-02-01T00:00:00Z' }, 'failed'],
+    [{ succeeded_at: null }, 'unknown']
+  ] as const)('%j is %s', (fields, status) => {
+    expect(connectionStatus(connection(fields as Partial<FivetranConnection>))).toBe(status)
+  })
+})
+
+describe('setup tests and alerts', () => {
+  it('counts FAILED and JOB_FAILED as failures and WARNING apart', () => {
+    expect(
+      countSetupTests([
+        { title: 'a', status: 'PASSED' },
+        { title: 'b', status: 'FAILED' },
+        { title: 'c', status: 'JOB_FAILED' },
+        { title: 'd', status: 'WARNING' },
+        { title: 'e', status: 'SKIPPED' }
+      ])
+    ).toEqual({ passed: 1, failed: 2, warning: 1, skipped: 1 })
+  })
+
+  it('describes alerts on one line each', () => {
+    expect(describeAlerts([{ code: 'reconnect', message: 'Reconnect' }, { code: 'resync_table_warning', message: 'Resync Table Warning', details: 'orders' }])).toEqual([
+      'reconnect: Reconnect',
+      'resync_table_warning: Resync Table Warning (orders)'
+    ])
+  })
+})
+
+describe('reading a connection', () => {
+  it('takes data out of the envelope', () => {
+    expect(readConnection({ code: 'Success', data: connection() }, 'GET /x').id).toBe('cropping_limitation')
+  })
+
+  it('calls a 200 without the fields it decides on a malformed answer', () => {
+    expect(() => readConnection({ code: 'Success', data: { id: 'x' } }, 'GET /x')).toThrow(
+      /GET \/x answered with a body the action cannot read \(the answer lacks status.sync_state, succeeded_at, failed_at\)/
+    )
+    expect(() => readConnection(undefined, 'GET /x')).toThrow(/lacks data/)
+  })
+})
+
+describe('fivetran settings', () => {
+  const providers = { fivetran } as unknown as Record<string, Provider<never>>
+  const read = (env: Record<string, string>) => readSettings(envInputReader(env), providers)
+  const problems = (env: Record<string, string>): string[] => {
+    try {
+      read(env)
+      return []
+    } catch (error) {
+      return (error as InputError).problems
+    }
+  }
+  const base = { INPUT_PROVIDER: 'Fivetran', INPUT_API_KEY: 'k', INPUT_API_SECRET: 's' }
+
+  it('applies the defaults the action.yml cannot declare', () => {
+    const s = read({ ...base, INPUT_CONNECTOR_ID: 'a' })
+    expect(s.common).toMatchObject({ action: 'START', wait: true, timeoutMs: 3_600_000, pollIntervalMs: 30_000, baseUrl: 'https://api.fivetran.com/v1' })
+  })
+
+  it('maps SYNC to START and reads DataOps env names', () => {
+    const s = read({ INPUT_PROVIDER: 'fivetran', FIVETRAN_ACTION: 'sync', CONNECTOR_ID: 'a,b', FIVETRAN_API_KEY: 'k', FIVETRAN_API_SECRET: 's', FIVETRAN_DONT_DISABLE_SYNC: 'anything' })
+    expect(s.common.action).toBe('START')
+    expect(s.specific).toMatchObject({ connectorIds: ['a', 'b'], dontDisableSync: true })
+  })
+
+  it('reads FIVETRAN_DONT_DISABLE_SYNC=false as not set', () => {
+    expect(read({ ...base, INPUT_CONNECTOR_ID: 'a', FIVETRAN_DONT_DISABLE_SYNC: 'false' }).specific).toMatchObject({ dontDisableSync: false })
+  })
+
+  it('takes the connector from a WAIT job_id, and checks that both agree', () => {
+    expect(read({ ...base, INPUT_ACTION: 'WAIT', INPUT_JOB_ID: 'a@none' }).specific).toMatchObject({ connectorIds: ['a'], job: { connectorId: 'a', baseline: null } })
+    expect(problems({ ...base, INPUT_ACTION: 'WAIT', INPUT_JOB_ID: 'a@none', INPUT_CONNECTOR_ID: 'b' })).toEqual([
+      'connector_id "b" does not match the connector of job_id ("a")'
+    ])
+  })
+
+  it('reports every problem at once', () => {
+    expect(problems({ INPUT_PROVIDER: 'fivetran', INPUT_ACTION: 'FORCE_RESYNC', INPUT_TIMEOUT: 'x', INPUT_WAIT: 'maybe' })).toEqual([
+      'wait must be true or false, got "maybe"',
+      'timeout must be a duration such as 90s, 45m, 2h, 1h30m or a number of seconds, got "x"',
+      'connector_id is required (or the CONNECTOR_ID env variable): the Fivetran connection id, e.g. shrank_paparazzi',
+      'api_key is required (or the FIVETRAN_API_KEY env variable): a Fivetran API key',
+      "api_secret is required (or the FIVETRAN_API_SECRET env variable): the API key's secret",
+      'schema is required for FORCE_RESYNC (or the SCHEMA env variable): the source schema of the tables',
+      'table is required for FORCE_RESYNC (or the TABLE env variable): one or more table names, comma-separated'
+    ])
+  })
+
+  it('names a bad provider, action and base_url', () => {
+    expect(problems({ INPUT_PROVIDER: 'stitch' })).toEqual(['provider must be one of fivetran, got "stitch"'])
+    expect(problems({ ...base, INPUT_CONNECTOR_ID: 'a', INPUT_ACTION: 'go' })[0]).toMatch(/^action must be one of STATUS, START, TEST, FORCE_RESYNC, WAIT, SYNC for fivetran, got "GO"/)
+    expect(problems({ ...base, INPUT_CONNECTOR_ID: 'a', INPUT_BASE_URL: 'ftp://x' })).toEqual(['base_url must start with https:// or http://, got "ftp://x"'])
+    expect(problems({ ...base, INPUT_CONNECTOR_ID: 'a', INPUT_BASE_URL: 'not a url' })[0]).toMatch(/^base_url must be an http\(s\) URL/)
+  })
+})
