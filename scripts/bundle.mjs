@@ -1,7 +1,7 @@
 // Builds dist/ from src/ with ncc. `--check` builds into a temporary folder instead and fails when the
 // committed dist/ differs from it: the runner executes dist/index.js, so it must be what src/ builds to.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -11,10 +11,18 @@ const out = check ? mkdtempSync(join(tmpdir(), 'elt-dist-')) : join(root, 'dist'
 const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js')
 
 if (!check) rmSync(out, { recursive: true, force: true })
-execFileSync(process.execPath, [ncc, 'build', 'src/index.ts', '-o', out, '--minify', '--license', 'licenses.txt', '--quiet'], {
-  cwd: root,
-  stdio: 'inherit'
-})
+const build = (entry, dir) =>
+  execFileSync(process.execPath, [ncc, 'build', entry, '-o', dir, '--minify', '--license', 'licenses.txt', '--quiet'], {
+    cwd: root,
+    stdio: 'inherit'
+  })
+// The action (dist/index.js) and the CLI (dist/cli.js) are separate bundles: the action loads only what it uses.
+build('src/index.ts', out)
+const cliDir = mkdtempSync(join(tmpdir(), 'elt-cli-'))
+build('src/cli-entry.ts', cliDir)
+renameSync(join(cliDir, 'index.js'), join(out, 'cli.js'))
+chmodSync(join(out, 'cli.js'), 0o755)
+rmSync(cliDir, { recursive: true, force: true })
 
 if (check) {
   const dist = join(root, 'dist')

@@ -1,0 +1,29 @@
+import { describe, expect, it } from '@jest/globals'
+import { cliInputReader, dotenv, parseCliArgs } from '../src/cli.js'
+
+describe('CLI arguments', () => {
+  it('maps kebab-case flags to inputs and reads its own flags', () => {
+    expect(parseCliArgs(['--provider', 'fivetran', '--connector-id=abc', '--json', '--dotenv', 'out.env'])).toMatchObject({
+      inputs: { provider: 'fivetran', connector_id: 'abc' },
+      json: true,
+      dotenv: 'out.env'
+    })
+  })
+
+  it('refuses unknown flags and flags without values', () => {
+    expect(() => parseCliArgs(['--nope', 'x'])).toThrow(/Unknown flag --nope/)
+    expect(() => parseCliArgs(['--connector-id'])).toThrow(/--connector-id needs a value/)
+    expect(() => parseCliArgs(['abc'])).toThrow(/Unexpected argument "abc"/)
+  })
+
+  it('prefers flags to INPUT_* to the DataOps env names', () => {
+    const read = cliInputReader({ connector_id: 'flag' }, { INPUT_CONNECTOR_ID: 'input', CONNECTOR_ID: 'env', INPUT_SCHEMA: 'public', TABLE: 't' })
+    expect(read('connector_id', 'CONNECTOR_ID')).toBe('flag')
+    expect(read('schema', 'SCHEMA')).toBe('public')
+    expect(read('table', 'TABLE')).toBe('t')
+  })
+
+  it('writes dotenv lines with upper-case names, one line each', () => {
+    expect(dotenv({ job_id: 'a@b', status: 'succeeded', result: 'x\ny' })).toBe('JOB_ID=a@b\nSTATUS=succeeded\nRESULT=x\\ny\n')
+  })
+})

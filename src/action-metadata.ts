@@ -1,0 +1,83 @@
+// Generated from action.yml by `npm run docs`: do not edit.
+
+/** The action's inputs, for the CLI's flags and help. */
+export const INPUTS: { name: string; description: string; default?: string }[] = [
+  {
+    "name": "provider",
+    "description": "The ELT tool: fivetran, airbyte or hightouch (any case)."
+  },
+  {
+    "name": "action",
+    "description": "What to do. fivetran: STATUS, START (alias SYNC), TEST, FORCE_RESYNC, WAIT (default START; env FIVETRAN_ACTION)."
+  },
+  {
+    "name": "wait",
+    "description": "Wait for the job to end. false: trigger, set job_id and return; a later step can WAIT with that job_id.",
+    "default": "true"
+  },
+  {
+    "name": "job_id",
+    "description": "The job to act on for WAIT and STATUS (and CANCEL): a previous step's job_id output."
+  },
+  {
+    "name": "timeout",
+    "description": "The longest wait: 90s, 45m, 2h, 1h30m, or bare seconds. Past it, status is timed_out and the step fails.",
+    "default": "1h"
+  },
+  {
+    "name": "poll_interval",
+    "description": "The longest gap between two status checks. The action checks sooner early in a job, then spaces checks out up to this.",
+    "default": "30s"
+  },
+  {
+    "name": "base_url",
+    "description": "API root the endpoint paths are appended to (default per provider: https://api.fivetran.com/v1, ...)."
+  },
+  {
+    "name": "cancel_on_abort",
+    "description": "When the workflow is cancelled, cancel the remote job where the provider allows it.",
+    "default": "true"
+  },
+  {
+    "name": "max_parallel",
+    "description": "With several targets (comma- or newline-separated ids), how many to run at once.",
+    "default": "10"
+  },
+  {
+    "name": "connector_id",
+    "description": "fivetran: the connection id, e.g. shrank_paparazzi; several comma- or newline-separated (env CONNECTOR_ID)."
+  },
+  {
+    "name": "api_key",
+    "description": "fivetran: the API key (env FIVETRAN_API_KEY)."
+  },
+  {
+    "name": "api_secret",
+    "description": "fivetran: the API secret (env FIVETRAN_API_SECRET)."
+  },
+  {
+    "name": "schema",
+    "description": "fivetran FORCE_RESYNC: the source schema of the tables to re-sync (env SCHEMA)."
+  },
+  {
+    "name": "table",
+    "description": "fivetran FORCE_RESYNC: the table(s) to re-sync, comma- or newline-separated (env TABLE)."
+  },
+  {
+    "name": "dont_disable_sync",
+    "description": "fivetran: any value but empty or false leaves schedule_type alone; otherwise START and FORCE_RESYNC switch the connector to a manual schedule first (env FIVETRAN_DONT_DISABLE_SYNC)."
+  },
+  {
+    "name": "force",
+    "description": "fivetran START on a connector that is already syncing: false waits for that sync, true restarts it.",
+    "default": "false"
+  },
+  {
+    "name": "restore_schedule",
+    "description": "fivetran: true puts schedule_type back to what it was once the job ends, however it ends.",
+    "default": "false"
+  }
+]
+
+/** The action's outputs. */
+export const OUTPUTS: string[] = ["job_id","status","provider_status","job_url","result","rows_synced","tests_passed","tests_failed","tests_warning","results"]
