@@ -1,8 +1,10 @@
+import { secret } from './secrets.js'
 import type { EmulatorRequest, EmulatorResponse, ProviderEmulator } from './types.js'
 
-/** Credentials the emulated Fivetran accepts. */
-export const FIVETRAN_KEY = 'emulator-key'
-export const FIVETRAN_SECRET = 'emulator-secret'
+/** Credentials the emulated Fivetran accepts: distinctive, so that a leak into any log is caught. */
+export const FIVETRAN_KEY = secret('ft-key-Q7xW2nR')
+export const FIVETRAN_SECRET = secret('ft-secret-9LmZp4Tv')
+secret(Buffer.from(`${FIVETRAN_KEY}:${FIVETRAN_SECRET}`).toString('base64'))
 
 interface Scenario {
   description: string
@@ -107,9 +109,12 @@ export class FivetranEmulator implements ProviderEmulator {
   readonly name = 'fivetran'
   private connectors = new Map<string, Connector>()
   syncMs = 1200
+  /** Syncs started since the last reset (a trigger that did not start one is not counted). */
+  syncsStarted = 0
 
   reset(): void {
     this.connectors.clear()
+    this.syncsStarted = 0
   }
 
   private find(id: string): Connector | undefined {
@@ -158,6 +163,7 @@ export class FivetranEmulator implements ProviderEmulator {
       c.scenario.reschedule && c.rescheduledFor === undefined ? now + c.scenario.reschedule.afterMs : undefined
     c.rescheduledFor = undefined
     c.sync = { startedAt: now, endsAt: now + syncMs, rescheduleAt }
+    this.syncsStarted++
     c.flakyLeft = c.scenario.flaky?.count ?? 0
   }
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { emulatorSecrets } from './secrets.js'
 
 /** The repository root (this file is in emulator/). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -44,6 +45,28 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs
 }
 
+/**
+ * The secret values a run must never print: the emulator's credentials and tokens, the secret inputs given,
+ * and the Basic header made of a key and secret. `::add-mask::` lines are how a runner is asked to hide a
+ * value; the runner consumes them, so they are not a leak.
+ */
+export function leaks(run: Pick<ActionRun, 'stdout' | 'stderr' | 'summary' | 'outputs'>, inputs: Record<string, string>): string[] {
+  const values = new Set(emulatorSecrets)
+  for (const name of ['api_key', 'api_secret', 'client_secret']) if (inputs[name]) values.add(inputs[name])
+  if (inputs.api_key && inputs.api_secret) values.add(Buffer.from(`${inputs.api_key}:${inputs.api_secret}`).toString('base64'))
+  const stdout = run.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n')
+  const places = { stdout, stderr: run.stderr, summary: run.summary, outputs: JSON.stringify(run.outputs) }
+  const found: string[] = []
+  for (const value of values) {
+    if (value.length < 6) continue
+    for (const [place, text] of Object.entries(places)) if (text.includes(value)) found.push(`${value.slice(0, 4)}… in ${place}`)
+  }
+  return found
+}
+
 export interface RunOptions {
   env?: Record<string, string>
   /** Called once the process has started (to send it signals). */
@@ -80,7 +103,7 @@ export function runAction(inputs: Record<string, string>, options: RunOptions = 
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(killer)
-      resolvePromise({
+      const run: ActionRun = {
         code,
         signal,
         stdout,
@@ -88,10 +111,28 @@ export function runAction(inputs: Record<string, string>, options: RunOptions = 
         outputs: parseOutputFile(readFileSync(env.GITHUB_OUTPUT, 'utf8')),
         summary: readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8'),
         elapsedMs: Date.now() - started
-      })
+      }
+      // Every end-to-end run doubles as a leak check, error paths included.
+      const found = leaks(run, { ...inputs, ...lowerEnvSecrets(options.env) })
+      if (found.length > 0) reject(new Error(`A secret leaked: ${found.join(', ')}\n${stdout}\n${stderr}`))
+      else resolvePromise(run)
     })
     options.onStart?.(child)
   })
+}
+
+/** Secrets given through the DataOps-style env names count too. */
+function lowerEnvSecrets(env: Record<string, string> | undefined): Record<string, string> {
+  const names: Record<string, string> = {
+    FIVETRAN_API_KEY: 'api_key',
+    FIVETRAN_API_SECRET: 'api_secret',
+    AIRBYTE_CLIENT_SECRET: 'client_secret',
+    AIRBYTE_API_KEY: 'api_key',
+    HIGHTOUCH_API_KEY: 'api_key'
+  }
+  const out: Record<string, string> = {}
+  for (const [env_, input] of Object.entries(names)) if (env?.[env_]) out[input] = env[env_]
+  return out
 }
 
 /** The `::error::` annotations of a run, unescaped. */

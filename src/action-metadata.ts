@@ -30,6 +30,11 @@ export const INPUTS: { name: string; description: string; default?: string }[] =
     "default": "30s"
   },
   {
+    "name": "request_timeout",
+    "description": "How long one HTTP request may take before it counts as lost (Airbyte's job creation always gets at least 120s).",
+    "default": "30s"
+  },
+  {
     "name": "base_url",
     "description": "API root the endpoint paths are appended to (default per provider: https://api.fivetran.com/v1, ...)."
   },

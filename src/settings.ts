@@ -19,6 +19,8 @@ export interface CommonSettings {
   timeoutMs: number
   /** The longest gap between two status checks (`poll_interval`, default 30s). */
   pollIntervalMs: number
+  /** How long one HTTP request may take (`request_timeout`, default 30s). */
+  requestTimeoutMs: number
   /** The API root, without a trailing slash. */
   baseUrl: string
   /** Whether the user set `base_url` (a self-managed server, an emulator). */
@@ -37,6 +39,7 @@ export interface Settings<S = unknown> {
 
 export const DEFAULT_TIMEOUT = '1h'
 export const DEFAULT_POLL_INTERVAL = '30s'
+export const DEFAULT_REQUEST_TIMEOUT = '30s'
 export const DEFAULT_MAX_PARALLEL = 10
 
 /**
@@ -69,6 +72,7 @@ export function readSettings(read: InputReader, providers: Record<string, Provid
   const cancelOnAbort = readBoolean(read, 'cancel_on_abort', problems) ?? true
   const timeoutMs = readDurationInput(read, 'timeout', DEFAULT_TIMEOUT, problems)
   const pollIntervalMs = readDurationInput(read, 'poll_interval', DEFAULT_POLL_INTERVAL, problems)
+  const requestTimeoutMs = readDurationInput(read, 'request_timeout', DEFAULT_REQUEST_TIMEOUT, problems)
 
   const maxParallelText = read('max_parallel')
   let maxParallel = DEFAULT_MAX_PARALLEL
@@ -97,6 +101,7 @@ export function readSettings(read: InputReader, providers: Record<string, Provid
     jobId,
     timeoutMs,
     pollIntervalMs,
+    requestTimeoutMs,
     baseUrl,
     baseUrlGiven: baseUrlText !== '',
     cancelOnAbort,

@@ -139,7 +139,15 @@ export const fivetran: Provider<FivetranSettings> = {
 
 function apiFor(ctx: Ctx, signal: AbortSignal | undefined, deadline: number): FivetranApi {
   return new FivetranApi(
-    { baseUrl: ctx.common.baseUrl, clock: ctx.clock, log: ctx.log, limiter: ctx.limiter, signal, deadline },
+    {
+      baseUrl: ctx.common.baseUrl,
+      clock: ctx.clock,
+      log: ctx.log,
+      limiter: ctx.limiter,
+      signal,
+      deadline,
+      requestTimeoutMs: ctx.common.requestTimeoutMs
+    },
     ctx.settings.apiKey,
     ctx.settings.apiSecret
   )
@@ -263,6 +271,7 @@ async function startOrResync(ctx: Ctx, api: FivetranApi): Promise<void> {
 
   try {
     const baseline = lastCompletion(before)
+    let lostTrigger: ApiError | undefined
     report.jobId = formatJobId(target, baseline)
     const triggeredAt = ctx.clock.now()
     setFact(report, 'Triggered at', new Date(triggeredAt).toISOString())
@@ -284,6 +293,7 @@ async function startOrResync(ctx: Ctx, api: FivetranApi): Promise<void> {
       } catch (error) {
         if (error instanceof ApiError && error.ambiguous) {
           // Fivetran has no sync ids: the connector's own timestamps tell whether a sync ran. Never trigger twice.
+          lostTrigger = error
           log.warning(`${error.message}. The trigger may have gone through: the action watches connector ${target} for a sync that ends after ${baseline ?? 'now'} instead of triggering again.`)
           return
         }
@@ -295,7 +305,7 @@ async function startOrResync(ctx: Ctx, api: FivetranApi): Promise<void> {
       report.message = `Triggered a sync of ${target}; not waiting (wait: false). A later step can WAIT with job_id ${report.jobId}.`
       return
     }
-    await waitForSync(ctx, api, baseline, triggeredAt)
+    await waitForSync(ctx, api, baseline, triggeredAt, lostTrigger)
   } finally {
     if (changedSchedule && settings.restoreSchedule && originalSchedule) await restoreSchedule(ctx, originalSchedule)
   }
@@ -352,12 +362,32 @@ async function waitAction(ctx: Ctx, api: FivetranApi): Promise<void> {
 
 type WaitEnd =
   | { kind: 'completed'; connection: FivetranConnection; completion: Completion }
+  | { kind: 'lost'; connection: FivetranConnection }
   | { kind: 'paused'; connection: FivetranConnection }
   | { kind: 'rescheduled'; connection: FivetranConnection; until: number }
 
+/**
+ * After a trigger whose answer was lost, how long the connector may show no sign of a sync (neither `syncing`
+ * nor a newer timestamp) before the action concludes the trigger never arrived: 2 minutes, or half the timeout.
+ */
+export function lostTriggerGraceMs(timeoutMs: number): number {
+  return Math.min(120_000, timeoutMs / 2)
+}
+
+const KNOWN_SYNC_STATES = new Set(['scheduled', 'syncing', 'paused', 'rescheduled'])
+
 /** Waits until a sync ends after `baseline`, re-triggering a sync that Fivetran rescheduled on a manual schedule. */
-async function waitForSync(ctx: Ctx, api: FivetranApi, baseline: string | null, startedAt: number): Promise<void> {
+async function waitForSync(
+  ctx: Ctx,
+  api: FivetranApi,
+  baseline: string | null,
+  startedAt: number,
+  lostTrigger?: ApiError
+): Promise<void> {
   const { report, target, log, clock, deadline } = ctx
+  const graceEnds = lostTrigger ? startedAt + lostTriggerGraceMs(ctx.common.timeoutMs) : undefined
+  let sawSync = false
+  let warnedState: string | undefined
   let retriggeredFor: string | undefined
   let announcedReschedule: string | undefined
   let last: FivetranConnection | undefined
@@ -377,6 +407,14 @@ async function waitForSync(ctx: Ctx, api: FivetranApi, baseline: string | null, 
         if (completion) return { done: true, value: { kind: 'completed', connection, completion } }
         if (connection.paused === true) return { done: true, value: { kind: 'paused', connection } }
         const s = connection.status
+        if (!KNOWN_SYNC_STATES.has(s.sync_state) && warnedState !== s.sync_state) {
+          warnedState = s.sync_state
+          log.warning(`Fivetran reports a sync_state this version does not know ("${s.sync_state}"); waiting on.`)
+        }
+        if (s.sync_state !== 'scheduled') sawSync = true
+        if (graceEnds !== undefined && !sawSync && clock.now() >= graceEnds) {
+          return { done: true, value: { kind: 'lost', connection } }
+        }
         log.debug(`sync_state ${s.sync_state}, succeeded_at ${connection.succeeded_at}, failed_at ${connection.failed_at}`)
         if (s.sync_state !== 'rescheduled' || !s.rescheduled_for) return { done: false }
         const until = Date.parse(s.rescheduled_for)
@@ -419,6 +457,9 @@ async function waitForSync(ctx: Ctx, api: FivetranApi, baseline: string | null, 
       end.completion.outcome === 'succeeded'
         ? `The sync of ${target} succeeded at ${end.completion.at}.`
         : `The sync of ${target} failed at ${end.completion.at}.${describeAlerts(end.connection.status.tasks).map((t) => ` Task: ${t}.`).join('')} See the connector's logs in Fivetran: ${report.jobUrl}`
+  } else if (end.kind === 'lost') {
+    report.status = 'failed'
+    report.error = `The trigger's answer was lost (${lostTrigger?.message}) and connector ${target} showed no sync for ${formatDuration(clock.now() - startedAt)} after it, so the trigger most likely never reached Fivetran. The action does not trigger twice: run the step again.`
   } else if (end.kind === 'paused') {
     report.status = 'paused'
     report.message = `Connector ${target} was paused while the action waited for its sync.`
