@@ -12,7 +12,12 @@ export default {
   // End-to-end runs wait for emulated jobs; a hung run is killed by the harness well before this.
   testTimeout: 60_000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/**/*.unit.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/__tests__/**/*.unit.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/__tests__/nock-setup.ts']
+    },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/**/*.e2e.test.ts'] }
   ]
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterEach, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -10,7 +10,6 @@ import { FakeClock } from './fake-clock.js'
 const BASE = 'https://api.example.test/v1'
 const log = { warnings: [] as string[], warning(m: string) { this.warnings.push(m) }, debug() {} }
 
-beforeAll(() => nock.disableNetConnect())
 afterEach(() => {
   nock.cleanAll()
   log.warnings = []
