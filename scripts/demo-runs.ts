@@ -1,4 +1,6 @@
+import { AIRBYTE_CLIENT_ID, AIRBYTE_CLIENT_SECRET, AIRBYTE_WORKSPACE_ID, airbyteConnection } from '../emulator/airbyte.js'
 import { FIVETRAN_KEY, FIVETRAN_SECRET } from '../emulator/fivetran.js'
+import { HIGHTOUCH_KEY } from '../emulator/hightouch.js'
 import type { Emulator } from '../emulator/server.js'
 
 /** One run of the bundled action in `npm run demo`. */
@@ -14,6 +16,22 @@ const fivetran = (emulator: Emulator) => ({
   api_key: FIVETRAN_KEY,
   api_secret: FIVETRAN_SECRET,
   base_url: emulator.baseUrl('fivetran'),
+  poll_interval: '2s'
+})
+
+const airbyte = (emulator: Emulator) => ({
+  provider: 'airbyte',
+  client_id: AIRBYTE_CLIENT_ID,
+  client_secret: AIRBYTE_CLIENT_SECRET,
+  workspace_id: AIRBYTE_WORKSPACE_ID,
+  base_url: emulator.baseUrl('airbyte'),
+  poll_interval: '2s'
+})
+
+const hightouch = (emulator: Emulator) => ({
+  provider: 'hightouch',
+  api_key: HIGHTOUCH_KEY,
+  base_url: emulator.baseUrl('hightouch'),
   poll_interval: '2s'
 })
 
@@ -43,7 +61,42 @@ export const DEMO_RUNS: DemoRun[] = [
     title: 'Fivetran START on a rescheduled connector (manual schedule): triggered again when allowed',
     inputs: (e) => ({ ...fivetran(e), action: 'START', connector_id: 'rescheduled' }),
     passes: true
-  }
+  },
   // Airbyte
+  {
+    title: 'Airbyte SYNC: a job that waits queued (Cloud capacity), then succeeds',
+    inputs: (e) => ({ ...airbyte(e), action: 'SYNC', connection_id: airbyteConnection('queued', 1) }),
+    passes: true
+  },
+  {
+    title: 'Airbyte SYNC with wait: false (Airflow asynchronous=True): start the job and return its job_id',
+    inputs: (e) => ({ ...airbyte(e), action: 'SYNC', connection_id: airbyteConnection('succeeds', 1), wait: 'false' }),
+    passes: true
+  },
+  {
+    title: 'Airbyte WAIT (the sensor) with the previous step\'s job_id',
+    inputs: (e, previous) => ({ ...airbyte(e), action: 'WAIT', job_id: previous.job_id ?? '' }),
+    passes: true
+  },
+  {
+    title: 'Airbyte SYNC on a connection already syncing, with if_running: attach',
+    inputs: (e) => ({ ...airbyte(e), action: 'SYNC', connection_id: airbyteConnection('busy', 1), if_running: 'attach' }),
+    passes: true
+  },
+  {
+    title: 'Airbyte SYNC: a job that fails (the public API gives no reason: the summary links to the connection)',
+    inputs: (e) => ({ ...airbyte(e), action: 'SYNC', connection_id: airbyteConnection('fails', 1) }),
+    passes: false
+  },
   // Hightouch
+  {
+    title: 'Hightouch SYNC by slug: a run that succeeds',
+    inputs: (e) => ({ ...hightouch(e), action: 'SYNC', sync_slug: 'succeeds', workspace_slug: 'acme' }),
+    passes: true
+  },
+  {
+    title: 'Hightouch SYNC: a run that completes with errors (warning) fails by default, as Orchestra',
+    inputs: (e) => ({ ...hightouch(e), action: 'SYNC', sync_id: '1002' }),
+    passes: false
+  }
 ]

@@ -8,7 +8,7 @@ export const INPUTS: { name: string; description: string; default?: string }[] =
   },
   {
     "name": "action",
-    "description": "What to do. fivetran: STATUS, START (alias SYNC), TEST, FORCE_RESYNC, WAIT (default START; env FIVETRAN_ACTION)."
+    "description": "What to do. fivetran: STATUS, START (alias SYNC), TEST, FORCE_RESYNC, WAIT (default START; env FIVETRAN_ACTION). airbyte: SYNC (default), RESET, CLEAR, WAIT, STATUS, CANCEL. hightouch: SYNC (default), WAIT, STATUS."
   },
   {
     "name": "wait",
@@ -54,7 +54,7 @@ export const INPUTS: { name: string; description: string; default?: string }[] =
   },
   {
     "name": "api_key",
-    "description": "fivetran: the API key (env FIVETRAN_API_KEY)."
+    "description": "fivetran: the API key (env FIVETRAN_API_KEY). airbyte: a ready bearer token, instead of client_id and client_secret (env AIRBYTE_API_KEY). hightouch: the workspace API key, sent as a Bearer token (env HIGHTOUCH_API_KEY)."
   },
   {
     "name": "api_secret",
@@ -81,6 +81,49 @@ export const INPUTS: { name: string; description: string; default?: string }[] =
     "name": "restore_schedule",
     "description": "fivetran: true puts schedule_type back to what it was once the job ends, however it ends.",
     "default": "false"
+  },
+  {
+    "name": "sync_id",
+    "description": "hightouch: the sync's numeric id, e.g. 1234567; several comma- or newline-separated. Or give sync_slug."
+  },
+  {
+    "name": "sync_slug",
+    "description": "hightouch: the sync's slug, resolved to its id; several comma- or newline-separated. Or give sync_id."
+  },
+  {
+    "name": "full_resync",
+    "description": "hightouch SYNC: true resyncs all rows of the model query, ignoring rows synced before.",
+    "default": "false"
+  },
+  {
+    "name": "fail_on_warning",
+    "description": "hightouch: true fails the step on a run that ends warning (completed with errors), as Orchestra does; false lets it pass.",
+    "default": "true"
+  },
+  {
+    "name": "workspace_slug",
+    "description": "hightouch: the workspace slug (app.hightouch.com/<workspace_slug>/...); makes job_url link to the sync run."
+  },
+  {
+    "name": "connection_id",
+    "description": "airbyte: the connection UUID; several comma- or newline-separated. Required for SYNC, RESET and CLEAR."
+  },
+  {
+    "name": "client_id",
+    "description": "airbyte: the client id of an application, exchanged with client_secret for access tokens (env AIRBYTE_CLIENT_ID). Not needed by a self-managed server with auth turned off."
+  },
+  {
+    "name": "client_secret",
+    "description": "airbyte: the application's client secret (env AIRBYTE_CLIENT_SECRET)."
+  },
+  {
+    "name": "if_running",
+    "description": "airbyte SYNC, RESET, CLEAR when a sync already runs on the connection: fail (default, as Airflow) or attach (wait for that job and report it).",
+    "default": "fail"
+  },
+  {
+    "name": "workspace_id",
+    "description": "airbyte: the workspace UUID; makes job_url link to the connection in the Airbyte UI."
   }
 ]
 
