@@ -11,6 +11,8 @@ const common = {
 export default {
   // End-to-end runs wait for emulated jobs; a hung run is killed by the harness well before this.
   testTimeout: 60_000,
+  // The end-to-end files mostly wait on emulated jobs, not the CPU: run four side by side even on a 2-core machine.
+  maxWorkers: 4,
   projects: [
     {
       ...common,

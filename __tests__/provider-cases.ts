@@ -1,7 +1,9 @@
 // What the reliability and secrets suites need to know of each provider: inputs for a job that succeeds, one
 // that fails and one that runs long; which requests trigger and which check; how many jobs really started.
 import { expect } from '@jest/globals'
+import { AIRBYTE_CLIENT_ID, AIRBYTE_CLIENT_SECRET, AIRBYTE_WORKSPACE_ID, airbyteConnection, type AirbyteEmulator } from '../emulator/airbyte.js'
 import { FIVETRAN_KEY, FIVETRAN_SECRET } from '../emulator/fivetran.js'
+import { HIGHTOUCH_KEY, type HightouchEmulator } from '../emulator/hightouch.js'
 import type { Emulator } from '../emulator/server.js'
 import { errors, type ActionRun } from './harness.js'
 
@@ -47,4 +49,57 @@ export const fivetranCase: ProviderCase = {
   }
 }
 
-export const PROVIDER_CASES: ProviderCase[] = [fivetranCase]
+const airbyteBase = (e: Emulator) => ({
+  provider: 'airbyte',
+  client_id: AIRBYTE_CLIENT_ID,
+  client_secret: AIRBYTE_CLIENT_SECRET,
+  workspace_id: AIRBYTE_WORKSPACE_ID,
+  base_url: e.baseUrl('airbyte')
+})
+const airbyteRequests = (e: Emulator, method: string, path: RegExp) =>
+  e.requests.filter((r) => r.provider === 'airbyte' && r.method === method && path.test(r.path))
+
+export const airbyteCase: ProviderCase = {
+  name: 'airbyte',
+  succeeding: (e, n) => ({ ...airbyteBase(e), connection_id: airbyteConnection('succeeds', n) }),
+  failing: (e, n) => ({ ...airbyteBase(e), connection_id: airbyteConnection('fails', n) }),
+  slow: (e, n) => ({ ...airbyteBase(e), connection_id: airbyteConnection('slow', n) }),
+  triggerPath: '^/api/public/v1/jobs$',
+  statusPath: '^/api/public/v1/jobs/\\d+$',
+  readsBeforeTrigger: 0,
+  triggers: (e) => airbyteRequests(e, 'POST', /\/jobs$/).length,
+  jobsStarted: (e) => (e.providers.airbyte as unknown as AirbyteEmulator).jobsStarted,
+  afterCancel: (e, r) => {
+    // Airbyte can cancel: the job is read, then cancelled once, and the message says so.
+    expect(errors(r).join('\n')).toMatch(/the Airbyte job was cancelled too/)
+    expect(airbyteRequests(e, 'DELETE', /\/jobs\/\d+$/)).toHaveLength(1)
+    expect((e.providers.airbyte as unknown as AirbyteEmulator).cancelledJobIds).toEqual([Number(r.outputs.job_id)])
+  }
+}
+
+const hightouchBase = (e: Emulator) => ({
+  provider: 'hightouch',
+  api_key: HIGHTOUCH_KEY,
+  workspace_slug: 'acme',
+  base_url: e.baseUrl('hightouch')
+})
+
+export const hightouchCase: ProviderCase = {
+  name: 'hightouch',
+  // Hightouch syncs are fixed ids in the emulator; each test starts from a reset emulator.
+  succeeding: (e) => ({ ...hightouchBase(e), sync_id: '1001' }),
+  failing: (e) => ({ ...hightouchBase(e), sync_id: '1003' }),
+  slow: (e) => ({ ...hightouchBase(e), sync_id: '1010' }),
+  triggerPath: '^/api/v1/syncs/\\d+/trigger$',
+  statusPath: '^/api/v1/syncs/\\d+/runs$',
+  readsBeforeTrigger: 0,
+  triggers: (e) => e.requests.filter((r) => r.provider === 'hightouch' && r.method === 'POST' && r.path.endsWith('/trigger')).length,
+  jobsStarted: (e) => (e.providers.hightouch as unknown as HightouchEmulator).runsStarted,
+  afterCancel: (e, r) => {
+    // Hightouch has no API to cancel a run: the action says the run goes on, with its id and link.
+    expect(errors(r).join('\n')).toMatch(/the Hightouch job goes on \(job \d+\): https:\/\/app\.hightouch\.com\/acme\/syncs\/1010\/runs\/\d+/)
+    expect(e.requests.filter((q) => q.provider === 'hightouch' && q.method !== 'GET' && q.method !== 'POST')).toHaveLength(0)
+  }
+}
+
+export const PROVIDER_CASES: ProviderCase[] = [fivetranCase, airbyteCase, hightouchCase]

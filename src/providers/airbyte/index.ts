@@ -49,8 +49,11 @@ const JOB_ACTIONS = new Set(['WAIT', 'STATUS', 'CANCEL'])
 export const CLOCK_SLACK_MS = 5000
 /** How often the jobs list is read while looking for the job of a lost creation request. */
 const LOOKUP_INTERVAL_MS = 2000
-/** Cancelling after the timeout gets its own budget: the step's deadline has passed by then. */
-const TIMEOUT_CLEANUP_MS = 10_000
+/**
+ * Cancelling after the timeout gets its own budget, since the step's deadline has passed by then; a short one, so
+ * that the step still ends within a few seconds of its timeout however Airbyte answers.
+ */
+const TIMEOUT_CLEANUP_MS = 4000
 /** After the workflow's cancellation the runner kills the process within 7.5 s: cancel the job within this. */
 export const ABORT_CLEANUP_MS = 4000
 
@@ -416,7 +419,11 @@ async function waitForJob(ctx: Ctx, api: AirbyteApi, first: AirbyteJob): Promise
   if (outcome.kind === 'done') return finish(ctx, outcome.value, since)
   const lastError = outcome.lastError ? ` The last status check failed: ${outcome.lastError.message}.` : ''
   const timedOut = `Timed out after ${formatDuration(ctx.common.timeoutMs)} waiting for ${jobLabel(ctx, last)} (last seen ${last.status}).${lastError}`
-  const cleanup = apiFor(ctx, { signal: ctx.signal, deadline: clock.now() + TIMEOUT_CLEANUP_MS })
+  const cleanup = apiFor(ctx, {
+    signal: ctx.signal,
+    deadline: clock.now() + TIMEOUT_CLEANUP_MS,
+    requestTimeoutMs: Math.min(2000, ctx.common.requestTimeoutMs)
+  })
   let result: { cancelled: boolean; job: AirbyteJob }
   try {
     result = await log.group(`Timed out: cancelling job ${last.jobId} if it still runs`, () => cancelIfUnfinished(ctx, cleanup, last.jobId))

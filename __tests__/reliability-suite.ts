@@ -1,18 +1,13 @@
-// Issue 5: every fault a provider or the runner can throw, during triggering and during waiting, for every
+// Issue 5 (run by reliability-<provider>.e2e.test.ts): every fault a provider or the runner can throw, during triggering and during waiting, for every
 // provider. What must hold: no false verdict, no duplicate work, bounded time, a clear message.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { extraProviders } from '../emulator/providers.js'
 import { startEmulator, type Emulator } from '../emulator/server.js'
 import type { Fault } from '../emulator/types.js'
 import { errors, runAction, type ActionRun } from './harness.js'
-import { PROVIDER_CASES, type ProviderCase } from './provider-cases.js'
+import type { ProviderCase } from './provider-cases.js'
 
 let emulator: Emulator
-beforeAll(async () => {
-  emulator = await startEmulator({ providers: extraProviders() })
-})
-afterAll(() => emulator.close())
-beforeEach(() => emulator.reset())
 
 const TIMEOUT_S = 8
 let counter = 0
@@ -54,7 +49,15 @@ function withDate(fault: Omit<Fault, 'provider' | 'method' | 'path'>): Omit<Faul
   return { ...fault, retryAfter: new Date(Date.now() + 1500).toUTCString() }
 }
 
-describe.each(PROVIDER_CASES.map((p) => [p.name, p] as const))('%s', (_name, p) => {
+/** The whole reliability suite for one provider; each provider runs it from its own file, so that jest runs them side by side. */
+export function reliabilitySuite(p: ProviderCase): void {
+  beforeAll(async () => {
+    emulator = await startEmulator({ providers: extraProviders() })
+  })
+  afterAll(() => emulator.close())
+  beforeEach(() => emulator.reset())
+
+describe(p.name, () => {
   describe('while waiting', () => {
     it.each(WAITING_FAULTS)('rides out %s: succeeded, one trigger, bounded', async (_label, fault) => {
       emulator.addFault({ provider: p.name, method: 'GET', path: p.statusPath, skip: p.readsBeforeTrigger, ...withDate(fault) })
@@ -168,3 +171,43 @@ describe.each(PROVIDER_CASES.map((p) => [p.name, p] as const))('%s', (_name, p) 
     })
   })
 })
+
+describe(`${p.name}: secrets never reach a log, even in debug mode (RUNNER_DEBUG=1)`, () => {
+  // runAction rejects any run in which a registered secret, an input secret, the Basic header or an issued token shows
+  // up in stdout, stderr, the summary or the outputs; these runs add debug logging and the error paths to that.
+  const debug = { env: { RUNNER_DEBUG: '1' } }
+
+  {
+    it('a run that succeeds logs its requests in debug mode and no secret', async () => {
+      counter++
+      const r = await runAction({ ...p.succeeding(emulator, counter), poll_interval: '1s' }, debug)
+      expect(r.outputs.status).toBe('succeeded')
+      expect(r.stdout).toMatch(/::debug::/)
+    })
+
+    it('a run that fails, and one whose checks fault, print no secret in debug mode', async () => {
+      counter++
+      const failed = await runAction({ ...p.failing(emulator, counter), poll_interval: '1s' }, debug)
+      expect(failed.outputs.status).toBe('failed')
+      emulator.addFault({ provider: p.name, method: 'GET', path: p.statusPath, skip: p.readsBeforeTrigger, kind: 'html', status: 502, times: 2 })
+      emulator.addFault({ provider: p.name, method: 'POST', path: p.triggerPath, kind: 'reset' })
+      counter++
+      const faulted = await runAction({ ...p.succeeding(emulator, counter), poll_interval: '1s', request_timeout: '1s' }, debug)
+      expect(faulted.outputs.status).toBe('succeeded')
+      expect(faulted.stdout).toMatch(/::debug::/)
+    })
+
+    it('refused credentials print no secret in debug mode, not even the wrong one', async () => {
+      counter++
+      const inputs = p.succeeding(emulator, counter)
+      const wrong = { ...inputs }
+      for (const name of ['api_secret', 'client_secret', 'api_key']) if (wrong[name] && name !== 'api_key') wrong[name] = `wrong-${name}-Zq81xVb`
+      if (p.name === 'hightouch') wrong.api_key = 'wrong-api_key-Zq81xVb'
+      const r = await runAction(wrong, debug)
+      expect(r.code).toBe(1)
+      expect(errors(r).join('\n')).toMatch(/401|refused|credentials/i)
+      expect(JSON.stringify(r)).not.toContain('Zq81xVb')
+    })
+  }
+})
+}

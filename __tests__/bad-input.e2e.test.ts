@@ -1,0 +1,112 @@
+// Issue 5: bad input across the three providers. Each case fails the step with a message that names the input and
+// what was expected, and the emulator records no request at all: nothing is sent before the inputs are known good.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { AIRBYTE_CLIENT_ID, AIRBYTE_CLIENT_SECRET, airbyteConnection } from '../emulator/airbyte.js'
+import { FIVETRAN_KEY, FIVETRAN_SECRET } from '../emulator/fivetran.js'
+import { HIGHTOUCH_KEY } from '../emulator/hightouch.js'
+import { extraProviders } from '../emulator/providers.js'
+import { startEmulator, type Emulator } from '../emulator/server.js'
+import { errors, runAction } from './harness.js'
+
+let emulator: Emulator
+beforeAll(async () => {
+  emulator = await startEmulator({ providers: extraProviders() })
+})
+afterAll(() => emulator.close())
+beforeEach(() => emulator.reset())
+
+type Base = 'fivetran' | 'airbyte' | 'hightouch' | 'none'
+const CONNECTION = airbyteConnection('succeeds', 1)
+
+function base(kind: Base): Record<string, string> {
+  switch (kind) {
+    case 'fivetran':
+      return { provider: 'fivetran', api_key: FIVETRAN_KEY, api_secret: FIVETRAN_SECRET, base_url: emulator.baseUrl('fivetran'), connector_id: 'succeeds' }
+    case 'airbyte':
+      return { provider: 'airbyte', client_id: AIRBYTE_CLIENT_ID, client_secret: AIRBYTE_CLIENT_SECRET, base_url: emulator.baseUrl('airbyte'), connection_id: CONNECTION }
+    case 'hightouch':
+      return { provider: 'hightouch', api_key: HIGHTOUCH_KEY, base_url: emulator.baseUrl('hightouch'), sync_id: '1001' }
+    case 'none':
+      return { base_url: emulator.baseUrl('fivetran') }
+  }
+}
+
+/** [provider whose good inputs the case starts from, the inputs it changes, what the error must say]. */
+const CASES: [Base, Record<string, string>, RegExp][] = [
+  // The provider and the action
+  ['none', { provider: 'stitch' }, /provider must be one of fivetran, airbyte, hightouch, got "stitch"/],
+  ['none', { provider: '' }, /provider is required: one of fivetran, airbyte, hightouch/],
+  ['fivetran', { action: 'LAUNCH' }, /action must be one of .* for fivetran, got "LAUNCH"/],
+  ['airbyte', { action: 'START' }, /action must be one of .* for airbyte, got "START"/],
+  ['hightouch', { action: 'RESET' }, /action must be one of .* for hightouch, got "RESET"/],
+  // Common inputs
+  ['fivetran', { timeout: 'soon' }, /timeout must be a duration .*got "soon"/],
+  ['airbyte', { timeout: '0s' }, /timeout must be/],
+  ['hightouch', { timeout: '-5m' }, /timeout must be/],
+  ['fivetran', { poll_interval: 'often' }, /poll_interval must be a duration .*got "often"/],
+  ['airbyte', { poll_interval: '0' }, /poll_interval must be/],
+  ['hightouch', { request_timeout: 'forever' }, /request_timeout must be a duration .*got "forever"/],
+  ['fivetran', { wait: 'yes' }, /wait must be true or false, got "yes"/],
+  ['airbyte', { wait: 'maybe' }, /wait must be true or false, got "maybe"/],
+  ['hightouch', { cancel_on_abort: 'sometimes' }, /cancel_on_abort must be true or false, got "sometimes"/],
+  ['fivetran', { max_parallel: '0' }, /max_parallel must be .*got "0"/],
+  ['airbyte', { max_parallel: 'many' }, /max_parallel must be .*got "many"/],
+  ['hightouch', { max_parallel: '1000' }, /max_parallel must be .*got "1000"/],
+  ['fivetran', { base_url: 'api.fivetran.com' }, /base_url must be an http\(s\) URL/],
+  ['airbyte', { base_url: 'ftp://airbyte.example.com/api/public/v1' }, /base_url must start with https:\/\/ or http:\/\/, got "ftp:/],
+  ['hightouch', { base_url: 'https://user:pw@api.hightouch.com/api/v1' }, /base_url must/],
+  // Fivetran
+  ['fivetran', { connector_id: '' }, /connector_id is required/],
+  ['fivetran', { connector_id: 'has spaces' }, /connector_id must be/],
+  ['fivetran', { api_key: '' }, /api_key is required/],
+  ['fivetran', { api_secret: '' }, /api_secret is required/],
+  ['fivetran', { action: 'FORCE_RESYNC', table: 'orders' }, /schema is required for FORCE_RESYNC/],
+  ['fivetran', { action: 'FORCE_RESYNC', schema: 'public' }, /table is required for FORCE_RESYNC/],
+  ['fivetran', { connector_id: 'succeeds,succeeds' }, /connector_id lists the same connector twice/],
+  ['fivetran', { restore_schedule: 'true', dont_disable_sync: 'true' }, /restore_schedule: true has nothing to restore when dont_disable_sync is set/],
+  ['fivetran', { force: 'always' }, /force must be true or false, got "always"/],
+  ['fivetran', { restore_schedule: 'y' }, /restore_schedule must be true or false, got "y"/],
+  ['fivetran', { action: 'START', job_id: 'succeeds@2026-01-05T18:12:49.562Z' }, /job_id is only used by WAIT and STATUS for fivetran, not START/],
+  ['fivetran', { action: 'WAIT', job_id: '12345' }, /job_id must be CONNECTOR_ID@BASELINE .*got "12345"/],
+  ['fivetran', { action: 'WAIT', job_id: 'other@2026-01-05T18:12:49.562Z' }, /connector_id "succeeds" does not match the connector of job_id \("other"\)/],
+  // Airbyte
+  ['airbyte', { connection_id: 'not-a-uuid' }, /connection_id must be a connection UUID .*got "not-a-uuid"/],
+  ['airbyte', { connection_id: '' }, /connection_id is required for SYNC/],
+  ['airbyte', { action: 'WAIT', job_id: 'abc' }, /job_id must be an Airbyte job id \(a number, e\.g\. 12345\), got "abc"/],
+  ['airbyte', { action: 'CANCEL' }, /job_id is required for CANCEL/],
+  ['airbyte', { client_secret: '' }, /client_secret is required with client_id/],
+  ['airbyte', { client_id: '', client_secret: '', base_url: '' }, /client_id and client_secret are required for Airbyte Cloud/],
+  ['airbyte', { if_running: 'maybe' }, /if_running must be fail or attach, got "maybe"/],
+  ['airbyte', { workspace_id: 'acme' }, /workspace_id must be a workspace UUID/],
+  ['airbyte', { api_key: 'a-token-too' }, /either client_id and client_secret, or api_key/],
+  ['airbyte', { base_url: 'http://localhost:8000/api/v1' }, /base_url must be Airbyte's public API/],
+  // Hightouch
+  ['hightouch', { sync_id: 'abc' }, /sync_id must be a number \(the sync's id, e\.g\. 1234567\), got "abc"/],
+  ['hightouch', { sync_id: '' }, /sync_id or sync_slug is required/],
+  ['hightouch', { sync_slug: 'orders-to-salesforce' }, /sync_id or sync_slug, not both|either sync_id or sync_slug/],
+  ['hightouch', { api_key: '' }, /api_key is required/],
+  ['hightouch', { action: 'WAIT', job_id: 'run-7' }, /job_id must be a Hightouch sync run id \(a number/],
+  ['hightouch', { full_resync: 'yes' }, /full_resync must be true or false, got "yes"/],
+  ['hightouch', { fail_on_warning: 'maybe' }, /fail_on_warning must be true or false, got "maybe"/],
+  ['hightouch', { workspace_slug: 'Acme Corp' }, /workspace_slug must be/]
+]
+
+describe('bad input fails before any request, naming the input and what is expected', () => {
+  it('has at least 40 cases across the three providers', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(40)
+    for (const p of ['fivetran', 'airbyte', 'hightouch'] as const) expect(CASES.filter(([b]) => b === p).length).toBeGreaterThanOrEqual(10)
+  })
+
+  it.each(CASES.map(([kind, inputs, message]) => [kind, JSON.stringify(inputs), inputs, message] as const))(
+    '%s %s',
+    async (kind, _label, inputs, message) => {
+      const run = await runAction({ ...base(kind), ...inputs })
+      const text = errors(run).join('\n')
+      expect(text).toMatch(message)
+      expect(run.code).toBe(1)
+      expect(emulator.requests).toHaveLength(0)
+      // Nothing ran, so nothing is known but that: no job, and the status says the step did not start.
+      expect(run.outputs.job_id ?? '').toBe('')
+    }
+  )
+})
