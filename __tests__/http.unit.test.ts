@@ -8,9 +8,17 @@ import { ApiClient } from '../src/http.js'
 import { FakeClock } from './fake-clock.js'
 
 const BASE = 'https://api.example.test/v1'
-const log = { warnings: [] as string[], warning(m: string) { this.warnings.push(m) }, debug() {} }
+const log = {
+  warnings: [] as string[],
+  warning(m: string) {
+    this.warnings.push(m)
+  },
+  debug() {}
+}
 
 afterEach(() => {
+  // A delayed reply whose request the client gave up on would otherwise hold the worker open.
+  nock.abortPendingRequests()
   nock.cleanAll()
   log.warnings = []
 })
@@ -83,7 +91,9 @@ describe('ApiClient', () => {
 
   it('sends a request that starts work once, even on a 5xx', async () => {
     const scope = nock(BASE).post('/jobs').once().reply(502)
-    const error = (await client().post('/jobs', {}).catch((e: unknown) => e)) as ApiError
+    const error = (await client()
+      .post('/jobs', {})
+      .catch((e: unknown) => e)) as ApiError
     expect(error.status).toBe(502)
     expect(error.ambiguous).toBe(true)
     scope.done()
@@ -99,8 +109,12 @@ describe('ApiClient', () => {
   it('renews credentials once on a 401 and retries once', async () => {
     let token = 'old'
     let renewals = 0
-    nock(BASE, { reqheaders: { authorization: 'Bearer old' } }).get('/x').reply(401)
-    nock(BASE, { reqheaders: { authorization: 'Bearer new' } }).get('/x').reply(200, { ok: 1 })
+    nock(BASE, { reqheaders: { authorization: 'Bearer old' } })
+      .get('/x')
+      .reply(401)
+    nock(BASE, { reqheaders: { authorization: 'Bearer new' } })
+      .get('/x')
+      .reply(200, { ok: 1 })
     const c = client({
       auth: {
         header: async () => `Bearer ${token}`,
@@ -119,7 +133,9 @@ describe('ApiClient', () => {
 
   it('falls back to the standard reason phrase when the server sends none', async () => {
     nock(BASE).get('/x').reply(418, '')
-    const error = (await client().get('/x').catch((e: unknown) => e)) as ApiError
+    const error = (await client()
+      .get('/x')
+      .catch((e: unknown) => e)) as ApiError
     expect(error.reason).toBe("I'm a Teapot")
   })
 

@@ -183,6 +183,11 @@ export class AirbyteEmulator implements ProviderEmulator {
     this.expiredTokenRefusals = 0
   }
 
+  /** The ids of a connection's jobs, oldest first, for tests. */
+  jobIdsOf(connectionId: string): number[] {
+    return this.jobs.filter((j) => j.connectionId === connectionId).map((j) => j.id)
+  }
+
   /** The ids of the jobs cancelled so far, for tests. */
   get cancelledJobIds(): number[] {
     return this.jobs.filter((j) => j.cancelledAt !== undefined).map((j) => j.id)

@@ -32,7 +32,11 @@ const FAILED_ERROR = 'Cannot generate sync plan due to unmet dependencies.'
 /** Scenarios by slug; each sync has its own numeric id. Any other id answers 404, any other slug an empty list. */
 export const HIGHTOUCH_SCENARIOS: Record<string, Scenario> = {
   succeeds: { id: 1001, description: 'a run goes queued → querying → processing → reporting → success in about 1.4 s' },
-  'completes-with-errors': { id: 1002, outcome: 'warning', description: 'a run ends warning (completed with errors): 8 of 1,000 rows rejected' },
+  'completes-with-errors': {
+    id: 1002,
+    outcome: 'warning',
+    description: 'a run ends warning (completed with errors): 8 of 1,000 rows rejected'
+  },
   fails: { id: 1003, outcome: 'failed', description: `a run ends failed: "${FAILED_ERROR}"` },
   cancelled: { id: 1004, outcome: 'cancelled', description: 'a run ends cancelled, 30% done' },
   interrupted: { id: 1005, outcome: 'interrupted', description: 'a run ends interrupted, 60% done' },
@@ -92,6 +96,8 @@ export class HightouchEmulator implements ProviderEmulator {
   private nextRunId = 693970492
   /** Runs started by triggers since the last reset (a refused trigger starts none). */
   runsStarted = 0
+  /** Scales the phases of runs without phases of their own (1.4 s in all): tests set e.g. 0.5 for quicker runs. */
+  phaseScale = 1
 
   reset(): void {
     this.runs = []
@@ -119,7 +125,7 @@ export class HightouchEmulator implements ProviderEmulator {
 
   /** The status of a run at `now`, from its phases. */
   private statusAt(run: Run, now: number): { status: string; startedAt: number | null; finishedAt: number | null; progress: number } {
-    const [queued, querying, processing, reporting] = run.scenario.phases ?? PHASES
+    const [queued, querying, processing, reporting] = run.scenario.phases ?? PHASES.map((ms) => ms * this.phaseScale)
     const t = now - run.createdAt
     const startedAt = t >= queued ? run.createdAt + queued : null
     const end = queued + querying + processing + reporting
@@ -222,17 +228,24 @@ export class HightouchEmulator implements ProviderEmulator {
     if (body?.fullResync !== undefined && typeof body.fullResync !== 'boolean') {
       return {
         status: 422,
-        body: { message: 'Validation failed', details: { 'requestBody.fullResync': { message: 'invalid boolean value', value: body.fullResync } } }
+        body: {
+          message: 'Validation failed',
+          details: { 'requestBody.fullResync': { message: 'invalid boolean value', value: body.fullResync } }
+        }
       }
     }
     if (scenario.refuseTrigger) {
       return {
         status: 422,
-        body: { message: 'Validation failed', details: { syncId: { message: 'sync cannot be triggered while its model is being edited', value: String(scenario.id) } } }
+        body: {
+          message: 'Validation failed',
+          details: { syncId: { message: 'sync cannot be triggered while its model is being edited', value: String(scenario.id) } }
+        }
       }
     }
     const run = this.startRun(slug, scenario, req.now, body?.fullResync === true)
-    if (scenario.secondJob) run.second = this.startRun(slug, { ...scenario, invisibleChecks: 0, flaky: undefined }, req.now, run.fullResync, scenario.secondJob)
+    if (scenario.secondJob)
+      run.second = this.startRun(slug, { ...scenario, invisibleChecks: 0, flaky: undefined }, req.now, run.fullResync, scenario.secondJob)
     this.runsStarted++
     return { status: 200, body: { id: String(run.id) } }
   }
@@ -246,7 +259,10 @@ export class HightouchEmulator implements ProviderEmulator {
     })
     if (runIdText !== null) {
       if (!/^\d+(\.0+)?$/.test(runIdText)) {
-        return { status: 422, body: { message: 'Validation failed', details: { runId: { message: 'invalid float number', value: runIdText } } } }
+        return {
+          status: 422,
+          body: { message: 'Validation failed', details: { runId: { message: 'invalid float number', value: runIdText } } }
+        }
       }
       const run = this.runs.find((r) => r.slug === slug && r.id === Number(runIdText))
       if (!run) return wrap([])
@@ -268,14 +284,26 @@ export class HightouchEmulator implements ProviderEmulator {
     const before = req.query.get('before')
     const orderBy = req.query.get('orderBy') ?? 'id'
     if (!['id', 'createdAt', 'startedAt', 'finishedAt'].includes(orderBy)) {
-      return { status: 422, body: { message: 'Validation failed', details: { orderBy: { message: 'should be one of the following; [\'id\',\'createdAt\',\'startedAt\',\'finishedAt\']', value: orderBy } } } }
+      return {
+        status: 422,
+        body: {
+          message: 'Validation failed',
+          details: { orderBy: { message: "should be one of the following; ['id','createdAt','startedAt','finishedAt']", value: orderBy } }
+        }
+      }
     }
     let runs = this.runs.filter((r) => r.slug === slug)
     const started = (r: Run): number | null => this.statusAt(r, now).startedAt
     if (after !== null) runs = runs.filter((r) => (started(r) ?? -Infinity) > Date.parse(after))
     if (before !== null) runs = runs.filter((r) => (started(r) ?? Infinity) < Date.parse(before))
     const key = (r: Run): number =>
-      orderBy === 'id' ? r.id : orderBy === 'createdAt' ? r.createdAt : orderBy === 'startedAt' ? (started(r) ?? Infinity) : (this.statusAt(r, now).finishedAt ?? Infinity)
+      orderBy === 'id'
+        ? r.id
+        : orderBy === 'createdAt'
+          ? r.createdAt
+          : orderBy === 'startedAt'
+            ? (started(r) ?? Infinity)
+            : (this.statusAt(r, now).finishedAt ?? Infinity)
     runs.sort((a, b) => key(a) - key(b))
     const offset = Number(req.query.get('offset') ?? 0)
     const limit = Number(req.query.get('limit') ?? 100)

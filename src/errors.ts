@@ -1,11 +1,7 @@
 /** Everything wrong with the inputs, reported at once before any request is sent. */
 export class InputError extends Error {
   constructor(readonly problems: string[]) {
-    super(
-      problems.length === 1
-        ? `Invalid input: ${problems[0]}`
-        : `Invalid inputs:\n${problems.map((p) => `  - ${p}`).join('\n')}`
-    )
+    super(problems.length === 1 ? `Invalid input: ${problems[0]}` : `Invalid inputs:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
     this.name = 'InputError'
   }
 }
@@ -33,6 +29,8 @@ export interface ApiErrorDetails {
   cause?: string
   /** The parsed body, when there was one. */
   body?: unknown
+  /** The request never left the action (e.g. the step's request budget had no room before the timeout). */
+  notSent?: boolean
 }
 
 /** A failed request to a provider: one typed error whatever went wrong. */
@@ -47,6 +45,8 @@ export class ApiError extends Error {
   readonly body?: unknown
   /** The low-level cause of a network error (`ECONNRESET`, `ECONNREFUSED`...). */
   readonly lowLevel?: string
+  /** The request never left the action, so it cannot have started anything. */
+  readonly notSent: boolean
   /** Set when retrying stopped because the overall timeout was reached. */
   deadlineReached = false
 
@@ -62,6 +62,7 @@ export class ApiError extends Error {
     this.retryAfterMs = details.retryAfterMs
     this.body = details.body
     this.lowLevel = details.cause
+    this.notSent = details.notSent === true
   }
 
   /** A passing fault worth retrying on a read: 5xx, 429, 408, network trouble, a timeout, a malformed body. */
@@ -73,6 +74,7 @@ export class ApiError extends Error {
 
   /** True when the request certainly did not reach the provider's logic, so sending it again is not a duplicate. */
   get certainlyNotProcessed(): boolean {
+    if (this.notSent) return true
     if (this.kind === 'http') return this.status === 429
     return this.kind === 'network' && NOT_CONNECTED.has(this.lowLevel ?? '')
   }

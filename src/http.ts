@@ -17,7 +17,19 @@ export interface Auth {
 
 /** Shares a request budget between the clients of one provider (see ratelimit.ts). */
 export interface RequestLimiter {
-  acquire(signal?: AbortSignal): Promise<void>
+  /**
+   * Resolves when a request may be sent. Rejects with BudgetExhaustedError when the next free slot comes after
+   * `notAfter` (the step's deadline), so that waiting for the budget never holds a step past its timeout.
+   */
+  acquire(signal?: AbortSignal, notAfter?: number): Promise<void>
+}
+
+/** The shared request budget has no room before the deadline. */
+export class BudgetExhaustedError extends Error {
+  constructor(readonly nextSlotAt: number) {
+    super(`no room in the request budget before the timeout (next slot at ${new Date(nextSlotAt).toISOString()})`)
+    this.name = 'BudgetExhaustedError'
+  }
 }
 
 export interface ApiLog {
@@ -120,6 +132,11 @@ export class ApiClient {
             continue
           }
         }
+        if (error.notSent) {
+          // The budget has no room before the deadline: trying again cannot help.
+          error.deadlineReached = true
+          throw error
+        }
         const retryable = options.retry === 'transient' ? error.transient : error.certainlyNotProcessed
         if (!retryable || attempt >= (options.maxAttempts ?? Infinity)) throw error
         const delay = error.retryAfterMs ?? backoffDelay(attempt)
@@ -150,7 +167,13 @@ export class ApiClient {
     options: RequestOptions,
     signal?: AbortSignal
   ): Promise<ApiResponse<T>> {
-    await this.options.limiter?.acquire(signal)
+    await this.options.limiter?.acquire(signal, this.options.deadline).catch((error: unknown) => {
+      if (!(error instanceof BudgetExhaustedError)) throw error
+      throw new ApiError(
+        { kind: 'timeout', request: description, cause: error.message, notSent: true },
+        `${description} was not sent: this step's requests are at the provider's rate limit, and the next free slot (${new Date(error.nextSlotAt).toISOString()}) comes after the timeout`
+      )
+    })
     let timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000
     // A status check never holds the step far past its deadline.
     if (this.options.deadline !== undefined && options.retry === 'transient') {

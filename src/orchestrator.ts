@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from './clock.js'
 import { Outputs } from './constants.js'
+import { formatDuration } from './duration.js'
 import { AbortedError, InputError, errorMessage } from './errors.js'
 import type { RequestLimiter } from './http.js'
 import type { InputReader } from './inputs.js'
@@ -58,8 +59,22 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
   const reports = targets.map((target) => newReport(provider.name, common.action, target))
   const several = targets.length > 1
 
+  const noun = provider.targetNoun.toLowerCase()
   await forEachLimited(targets.length, common.maxParallel, async (index) => {
     const report = reports[index]
+    // A target that had to wait for its turn starts no job once the workflow is cancelled or the timeout has passed:
+    // a job started then would be left running unwatched (or, on Airbyte, started only to be cancelled).
+    const waited = index >= common.maxParallel
+    if (waited && signal.aborted) {
+      report.status = 'cancelled'
+      report.error = `The workflow was cancelled before work on this ${noun} began; no job was started.`
+      return
+    }
+    if (waited && clock.now() >= deadline) {
+      report.status = 'timed_out'
+      report.error = `The timeout (${formatDuration(common.timeoutMs)}) passed before this ${noun}'s turn came (max_parallel: ${common.maxParallel}); no job was started.`
+      return
+    }
     const log = several ? prefixedLog(io, report.target) : io
     try {
       await provider.run({ settings: specific, common, target: report.target, report, log, clock, signal, deadline, limiter })
@@ -129,7 +144,9 @@ export function outputsFor(reports: Report[], several: boolean): Record<string, 
       set(Outputs.testsWarning, String(r.tests.warning))
     }
   } else {
-    set(Outputs.status, worstStatus(reports.map((r) => r.status)))
+    // A target that failed before it had a status (its trigger was refused, say) counts as `unknown`, never as
+    // nothing: the others' `succeeded` must not stand for a step that failed.
+    set(Outputs.status, worstStatus(reports.map((r) => r.status ?? (r.error !== undefined ? 'unknown' : undefined))))
   }
   set(
     Outputs.results,

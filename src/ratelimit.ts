@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js'
-import type { RequestLimiter } from './http.js'
+import { BudgetExhaustedError, type RequestLimiter } from './http.js'
 
 /** A provider's documented request limit: at most `requests` in any `windowMs`. */
 export interface RateLimit {
@@ -26,14 +26,14 @@ export class SlidingWindowLimiter implements RequestLimiter {
     private readonly clock: Clock
   ) {}
 
-  acquire(signal?: AbortSignal): Promise<void> {
-    const turn = this.queue.then(() => this.take(signal))
+  acquire(signal?: AbortSignal, notAfter?: number): Promise<void> {
+    const turn = this.queue.then(() => this.take(signal, notAfter))
     // Later callers wait for this one, whether it got its turn or was aborted.
     this.queue = turn.catch(() => undefined)
     return turn
   }
 
-  private async take(signal?: AbortSignal): Promise<void> {
+  private async take(signal?: AbortSignal, notAfter?: number): Promise<void> {
     for (;;) {
       const now = this.clock.now()
       while (this.sent.length > 0 && this.sent[0] <= now - this.limit.windowMs) this.sent.shift()
@@ -41,7 +41,9 @@ export class SlidingWindowLimiter implements RequestLimiter {
         this.sent.push(now)
         return
       }
-      await this.clock.sleep(this.sent[0] + this.limit.windowMs - now + 1, signal)
+      const nextSlotAt = this.sent[0] + this.limit.windowMs + 1
+      if (notAfter !== undefined && nextSlotAt > notAfter) throw new BudgetExhaustedError(nextSlotAt)
+      await this.clock.sleep(nextSlotAt - now, signal)
     }
   }
 }
