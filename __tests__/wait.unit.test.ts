@@ -36,7 +36,13 @@ describe('waitFor', () => {
       const clock = new FakeClock()
       const start = clock.now()
       const j = job(clock, start + length)
-      const outcome = await waitFor({ check: j.check, clock, deadline: start + 10 * 3_600_000, pollIntervalMs: 30_000, jobStartedAt: start })
+      const outcome = await waitFor({
+        check: j.check,
+        clock,
+        deadline: start + 10 * 3_600_000,
+        pollIntervalMs: 30_000,
+        jobStartedAt: start
+      })
       expect(outcome.kind).toBe('done')
       expect(clock.now() - (start + length)).toBeLessThanOrEqual(maxLag)
       expect(j.checks).toBeLessThanOrEqual(maxChecks)
@@ -51,8 +57,54 @@ describe('waitFor', () => {
     expect(outcome.kind).toBe('done')
     expect(clock.now()).toBe(start + 60_000)
     const late = job(clock, clock.now() + 120_000)
-    const again = await waitFor({ check: late.check, clock, deadline: clock.now() + 60_000, pollIntervalMs: 30_000, jobStartedAt: clock.now() })
+    const again = await waitFor({
+      check: late.check,
+      clock,
+      deadline: clock.now() + 60_000,
+      pollIntervalMs: 30_000,
+      jobStartedAt: clock.now()
+    })
     expect(again.kind).toBe('timed_out')
+  })
+
+  it('with checkFirst: false, sleeps before the first check (a job just triggered has not ended)', async () => {
+    const times = async (checkFirst: boolean | undefined): Promise<number[]> => {
+      const clock = new FakeClock()
+      const start = clock.now()
+      const seen: number[] = []
+      await waitFor({
+        check: async () => {
+          seen.push(clock.now() - start)
+          return clock.now() - start >= 5000 ? { done: true, value: 'ended' } : { done: false }
+        },
+        clock,
+        deadline: start + 3_600_000,
+        pollIntervalMs: 30_000,
+        jobStartedAt: start,
+        checkFirst
+      })
+      return seen
+    }
+    expect(await times(undefined)).toEqual([0, 1000, 2000, 3000, 4000, 5000])
+    expect(await times(true)).toEqual([0, 1000, 2000, 3000, 4000, 5000])
+    // The same schedule, less the check at age 0.
+    expect(await times(false)).toEqual([1000, 2000, 3000, 4000, 5000])
+
+    // Past the deadline already, it still checks once (at the deadline), as the loop always does.
+    const clock = new FakeClock()
+    const start = clock.now()
+    const j = job(clock, start)
+    const outcome = await waitFor({
+      check: j.check,
+      clock,
+      deadline: start - 1,
+      pollIntervalMs: 30_000,
+      jobStartedAt: start,
+      checkFirst: false
+    })
+    expect(outcome.kind).toBe('done')
+    expect(j.checks).toBe(1)
+    expect(clock.now()).toBe(start)
   })
 
   it('defers the next check to notBefore', async () => {

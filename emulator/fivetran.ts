@@ -80,6 +80,7 @@ export const FIVETRAN_SCENARIOS: Record<string, Scenario> = {
     flaky: { status: 429, count: 2, retryAfter: '1' }
   },
   flaky: { description: 'while syncing, the first 3 status checks answer 503', flaky: { status: 503, count: 3 } },
+  ten_seconds: { description: 'a sync runs 10 s and succeeds (npm run bench: many targets at once)', syncMs: 10_000 },
   slow: { description: 'a sync runs 10 minutes', syncMs: 600_000 },
   slow_auto: { description: 'auto schedule; a sync runs 10 minutes', syncMs: 600_000, schedule: 'auto' },
   schedule_locked: { description: 'auto schedule; PATCH answers 500 (the switch to manual fails)', schedule: 'auto', patchFails: true }
@@ -159,8 +160,7 @@ export class FivetranEmulator implements ProviderEmulator {
 
   private startSync(c: Connector, now: number): void {
     const syncMs = c.scenario.syncMs ?? this.syncMs
-    const rescheduleAt =
-      c.scenario.reschedule && c.rescheduledFor === undefined ? now + c.scenario.reschedule.afterMs : undefined
+    const rescheduleAt = c.scenario.reschedule && c.rescheduledFor === undefined ? now + c.scenario.reschedule.afterMs : undefined
     c.rescheduledFor = undefined
     c.sync = { startedAt: now, endsAt: now + syncMs, rescheduleAt }
     this.syncsStarted++

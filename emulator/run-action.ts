@@ -27,6 +27,8 @@ export interface ActionRun {
   stderr: string
   outputs: Record<string, string>
   summary: string
+  /** Epoch ms just before the process was spawned. */
+  startedAt: number
   elapsedMs: number
 }
 
@@ -110,6 +112,7 @@ export function runAction(inputs: Record<string, string>, options: RunOptions = 
         stderr,
         outputs: parseOutputFile(readFileSync(env.GITHUB_OUTPUT, 'utf8')),
         summary: readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8'),
+        startedAt: started,
         elapsedMs: Date.now() - started
       }
       // Every end-to-end run doubles as a leak check, error paths included.
@@ -148,5 +151,11 @@ function annotations(run: ActionRun, kind: string): string[] {
   return run.stdout
     .split('\n')
     .filter((l) => l.startsWith(`::${kind}::`))
-    .map((l) => l.slice(kind.length + 4).replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'))
+    .map((l) =>
+      l
+        .slice(kind.length + 4)
+        .replace(/%0A/g, '\n')
+        .replace(/%0D/g, '\r')
+        .replace(/%25/g, '%')
+    )
 }

@@ -28,24 +28,35 @@ export interface WaitOptions<T> {
   pollIntervalMs: number
   /** When the job started (epoch ms): the schedule grows with the job's age. */
   jobStartedAt: number
+  /**
+   * Check at once (the default), or wait the first interval before the first check. A wait that begins right
+   * after the job was triggered sleeps first: a job a few milliseconds old has not ended, so that check is wasted.
+   */
+  checkFirst?: boolean
   signal?: AbortSignal
   /** Told about a check that failed for a passing reason, before the loop checks again. */
   onTransientError?: (error: ApiError) => void
 }
 
-export type WaitOutcome<T> =
-  | { kind: 'done'; value: T; checks: number }
-  | { kind: 'timed_out'; checks: number; lastError?: ApiError }
+export type WaitOutcome<T> = { kind: 'done'; value: T; checks: number } | { kind: 'timed_out'; checks: number; lastError?: ApiError }
 
 /**
  * The wait loop every provider shares: check, sleep on a schedule that grows with the job's age, and stop at the
- * deadline. It checks once more at the deadline itself, so a job ending just before it is not reported as timed out.
+ * deadline (with `checkFirst: false`, it sleeps before the first check too). It checks once more at the deadline
+ * itself, so a job ending just before it is not reported as timed out.
  * An abort (workflow cancellation) rejects with AbortedError at once, even mid-sleep.
  */
 export async function waitFor<T>(options: WaitOptions<T>): Promise<WaitOutcome<T>> {
   const { clock, deadline, pollIntervalMs, jobStartedAt, signal } = options
   let checks = 0
   let lastError: ApiError | undefined
+  /** Sleeps until the next check is due: on the job's age, no sooner than `notBefore`, no later than the deadline. */
+  const pause = (now: number, notBefore?: number): Promise<void> => {
+    let delay = nextPollDelay(now - jobStartedAt, pollIntervalMs)
+    if (notBefore !== undefined) delay = Math.max(delay, notBefore - now)
+    return clock.sleep(Math.min(delay, deadline - now), signal)
+  }
+  if (options.checkFirst === false) await pause(clock.now())
   for (;;) {
     let notBefore: number | undefined
     try {
@@ -63,8 +74,6 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<WaitOutcome<T
     }
     const now = clock.now()
     if (now >= deadline) return { kind: 'timed_out', checks, lastError }
-    let delay = nextPollDelay(now - jobStartedAt, pollIntervalMs)
-    if (notBefore !== undefined) delay = Math.max(delay, notBefore - now)
-    await clock.sleep(Math.min(delay, deadline - now), signal)
+    await pause(now, notBefore)
   }
 }

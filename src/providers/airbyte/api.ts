@@ -36,9 +36,7 @@ export function parseAirbyteError(_status: number, body: unknown): { code?: stri
 
 /** How the action authenticates to Airbyte (INTERFACE.md, Airbyte table). */
 export type AirbyteCredentials =
-  | { kind: 'application'; clientId: string; clientSecret: string }
-  | { kind: 'token'; apiKey: string }
-  | { kind: 'none' }
+  { kind: 'application'; clientId: string; clientSecret: string } | { kind: 'token'; apiKey: string } | { kind: 'none' }
 
 export interface TokenOptions {
   baseUrl: string
@@ -106,7 +104,12 @@ export class ApplicationTokenAuth implements Auth {
     })
     const body = response.data as { access_token?: unknown; expires_in?: unknown } | undefined
     if (typeof body?.access_token !== 'string' || body.access_token === '') {
-      throw new ApiError({ kind: 'malformed', request: 'POST /applications/token', status: response.status, cause: 'the answer lacks access_token' })
+      throw new ApiError({
+        kind: 'malformed',
+        request: 'POST /applications/token',
+        status: response.status,
+        cause: 'the answer lacks access_token'
+      })
     }
     const lifetimeMs = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in * 1000 : undefined
     // Counted from when the request was sent, so the token is renewed before the server's clock says it ended.

@@ -92,7 +92,9 @@ export const airbyte: Provider<AirbyteSettings> = {
 
     for (const id of connectionIds) {
       if (!isUuid(id)) {
-        problems.push(`connection_id must be a connection UUID such as e735894a-e773-4938-969f-45f53957b75b (from the connection's URL in Airbyte), got "${id}"`)
+        problems.push(
+          `connection_id must be a connection UUID such as e735894a-e773-4938-969f-45f53957b75b (from the connection's URL in Airbyte), got "${id}"`
+        )
       }
     }
     if (new Set(connectionIds).size !== connectionIds.length) problems.push('connection_id lists the same connection twice')
@@ -103,7 +105,9 @@ export const airbyte: Provider<AirbyteSettings> = {
       if (jobId !== undefined) problems.push(`job_id is only used by WAIT, STATUS and CANCEL for airbyte, not ${action}`)
     } else if (JOB_ACTIONS.has(action)) {
       if (jobId === undefined) {
-        problems.push(`job_id is required for ${action}: the Airbyte job id, a number such as a previous SYNC step's job_id output (e.g. 12345)`)
+        problems.push(
+          `job_id is required for ${action}: the Airbyte job id, a number such as a previous SYNC step's job_id output (e.g. 12345)`
+        )
       } else if (!isJobId(jobId)) {
         problems.push(`job_id must be an Airbyte job id (a number, e.g. 12345), got "${jobId}"`)
       }
@@ -113,10 +117,14 @@ export const airbyte: Provider<AirbyteSettings> = {
     }
 
     if (clientId !== '' && clientSecret === '') {
-      problems.push('client_secret is required with client_id (or the AIRBYTE_CLIENT_SECRET env variable): the secret of the same Airbyte application')
+      problems.push(
+        'client_secret is required with client_id (or the AIRBYTE_CLIENT_SECRET env variable): the secret of the same Airbyte application'
+      )
     }
     if (clientSecret !== '' && clientId === '') {
-      problems.push('client_id is required with client_secret (or the AIRBYTE_CLIENT_ID env variable): the id of the same Airbyte application')
+      problems.push(
+        'client_id is required with client_secret (or the AIRBYTE_CLIENT_ID env variable): the id of the same Airbyte application'
+      )
     }
     if ((clientId !== '' || clientSecret !== '') && apiKey !== '') {
       problems.push('give either client_id and client_secret, or api_key (a ready token), not both')
@@ -140,7 +148,9 @@ export const airbyte: Provider<AirbyteSettings> = {
       problems.push(`workspace_id must be a workspace UUID (from the Airbyte URL .../workspaces/<workspace_id>/...), got "${workspaceId}"`)
     }
     if (common.baseUrlGiven && /\/api\/v1$/.test(new URL(common.baseUrl).pathname)) {
-      problems.push(`base_url must be Airbyte's public API (http(s)://HOST/api/public/v1), not the deprecated configuration API, got "${common.baseUrl}"`)
+      problems.push(
+        `base_url must be Airbyte's public API (http(s)://HOST/api/public/v1), not the deprecated configuration API, got "${common.baseUrl}"`
+      )
     }
     return {
       connectionIds,
@@ -152,7 +162,8 @@ export const airbyte: Provider<AirbyteSettings> = {
     }
   },
 
-  secrets: (s) => (s.credentials.kind === 'application' ? [s.credentials.clientSecret] : s.credentials.kind === 'token' ? [s.credentials.apiKey] : []),
+  secrets: (s) =>
+    s.credentials.kind === 'application' ? [s.credentials.clientSecret] : s.credentials.kind === 'token' ? [s.credentials.apiKey] : [],
   targets: (s) => (s.connectionIds.length > 0 || s.jobId === undefined ? s.connectionIds : [s.jobId]),
 
   async run(ctx) {
@@ -270,7 +281,9 @@ function whereToLook(ctx: Ctx, job: AirbyteJob): string {
 function checkConnection(ctx: Ctx, job: AirbyteJob): void {
   const [given] = ctx.settings.connectionIds
   if (given && job.connectionId && job.connectionId.toLowerCase() !== given.toLowerCase()) {
-    throw new Error(`Airbyte job ${job.jobId} belongs to connection ${job.connectionId}, not to connection_id ${given}. Check job_id and connection_id.`)
+    throw new Error(
+      `Airbyte job ${job.jobId} belongs to connection ${job.connectionId}, not to connection_id ${given}. Check job_id and connection_id.`
+    )
   }
 }
 
@@ -314,8 +327,12 @@ function isAlreadyRunning(error: ApiError): boolean {
 async function afterLostAnswer(ctx: Ctx, api: AirbyteApi, error: ApiError, postedAt: number): Promise<AirbyteJob> {
   const { target: connectionId, log, clock } = ctx
   const refused = isAlreadyRunning(error)
-  if (refused) log.info(`Airbyte did not start a job: "${error.providerMessage ?? 'a sync is already running'}". Looking for the running job.`)
-  else log.warning(`${error.message}. The job may have been created anyway: looking it up in the connection's jobs instead of sending the request again.`)
+  if (refused)
+    log.info(`Airbyte did not start a job: "${error.providerMessage ?? 'a sync is already running'}". Looking for the running job.`)
+  else
+    log.warning(
+      `${error.message}. The job may have been created anyway: looking it up in the connection's jobs instead of sending the request again.`
+    )
   const graceEnds = refused ? clock.now() : Math.min(ctx.deadline, clock.now() + lostAnswerGraceMs(ctx.common.timeoutMs))
   let lookupError: ApiError | undefined
   let looked = false
@@ -386,35 +403,37 @@ async function waitForJob(ctx: Ctx, api: AirbyteApi, first: AirbyteJob): Promise
   let seenStatus: string | undefined
   let last = first
   let fresh: AirbyteJob | undefined = first
-  const outcome = await log.group(`Waiting for ${jobLabel(ctx, first)} to end (${formatDuration(Math.max(0, deadline - since))} left of the timeout)`, () =>
-    waitFor<AirbyteJob>({
-      clock,
-      deadline,
-      pollIntervalMs: ctx.common.pollIntervalMs,
-      jobStartedAt: createdAt(first) ?? since,
-      signal: ctx.signal,
-      onTransientError: (error) => log.warning(`Status check failed (${error.message}); checking again.`),
-      check: async () => {
-        // The job just read or created counts as the first check.
-        const job = fresh ?? (await api.job(first.jobId))
-        fresh = undefined
-        last = job
-        record(ctx, job)
-        if (hasEnded(job.status)) return { done: true, value: job }
-        if (!isKnownStatus(job.status)) {
-          if (!warned.has(job.status)) {
-            warned.add(job.status)
-            log.warning(`Airbyte reports a job status this version does not know ("${job.status}"); waiting on, as for a running job.`)
+  const outcome = await log.group(
+    `Waiting for ${jobLabel(ctx, first)} to end (${formatDuration(Math.max(0, deadline - since))} left of the timeout)`,
+    () =>
+      waitFor<AirbyteJob>({
+        clock,
+        deadline,
+        pollIntervalMs: ctx.common.pollIntervalMs,
+        jobStartedAt: createdAt(first) ?? since,
+        signal: ctx.signal,
+        onTransientError: (error) => log.warning(`Status check failed (${error.message}); checking again.`),
+        check: async () => {
+          // The job just read or created counts as the first check.
+          const job = fresh ?? (await api.job(first.jobId))
+          fresh = undefined
+          last = job
+          record(ctx, job)
+          if (hasEnded(job.status)) return { done: true, value: job }
+          if (!isKnownStatus(job.status)) {
+            if (!warned.has(job.status)) {
+              warned.add(job.status)
+              log.warning(`Airbyte reports a job status this version does not know ("${job.status}"); waiting on, as for a running job.`)
+            }
+          } else if (job.status !== seenStatus) {
+            log.info(describeJob(job))
+            const note = waitingNote(job.status)
+            if (note) log.info(note)
           }
-        } else if (job.status !== seenStatus) {
-          log.info(describeJob(job))
-          const note = waitingNote(job.status)
-          if (note) log.info(note)
+          seenStatus = job.status
+          return { done: false }
         }
-        seenStatus = job.status
-        return { done: false }
-      }
-    })
+      })
   )
   if (outcome.kind === 'done') return finish(ctx, outcome.value, since)
   const lastError = outcome.lastError ? ` The last status check failed: ${outcome.lastError.message}.` : ''
@@ -503,7 +522,9 @@ async function cancelIfUnfinished(
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
       if (error.status === 409) {
-        ctx.log.info(`Airbyte answered 409 to the cancellation (${error.providerMessage ?? 'job not running'}): job ${jobId} has already ended.`)
+        ctx.log.info(
+          `Airbyte answered 409 to the cancellation (${error.providerMessage ?? 'job not running'}): job ${jobId} has already ended.`
+        )
       } else if (error.transient) {
         deleteSent = true
         ctx.log.warning(`${error.message}; reading job ${jobId} again before anything else.`)
@@ -567,7 +588,8 @@ function explain(error: unknown, ctx: Ctx): unknown {
   const said = error.providerMessage ? ` Airbyte said: "${error.providerMessage}".` : ''
   const http = `HTTP ${error.status} ${error.reason} on ${error.request}`
   const { credentials } = ctx.settings
-  const apiRoot = 'base_url must be an Airbyte public API root: https://api.airbyte.com/v1 for Cloud, http(s)://HOST/api/public/v1 for a self-managed server.'
+  const apiRoot =
+    'base_url must be an Airbyte public API root: https://api.airbyte.com/v1 for Cloud, http(s)://HOST/api/public/v1 for a self-managed server.'
   if (error.request.includes('/applications/token') && error.status === 404) {
     return new Error(`Airbyte's token endpoint was not found (${http}).${said} ${apiRoot}`)
   }
@@ -581,15 +603,21 @@ function explain(error: unknown, ctx: Ctx): unknown {
   switch (error.status) {
     case 401:
       if (credentials.kind === 'token') {
-        return new Error(`Airbyte refused the token in api_key (${http}).${said} Access tokens expire (15 minutes by default): give client_id and client_secret instead, so the action gets fresh ones itself.`)
+        return new Error(
+          `Airbyte refused the token in api_key (${http}).${said} Access tokens expire (15 minutes by default): give client_id and client_secret instead, so the action gets fresh ones itself.`
+        )
       }
       if (credentials.kind === 'none') {
-        return new Error(`Airbyte requires credentials (${http}): this server has auth turned on. Give client_id and client_secret (or a token in api_key).`)
+        return new Error(
+          `Airbyte requires credentials (${http}): this server has auth turned on. Give client_id and client_secret (or a token in api_key).`
+        )
       }
-      return new Error(`Airbyte refused the access token it issued for client_id, even a fresh one (${http}).${said} Check that base_url is the server that issued it.`)
+      return new Error(
+        `Airbyte refused the access token it issued for client_id, even a fresh one (${http}).${said} Check that base_url is the server that issued it.`
+      )
     case 403: {
       const role = missingRole(error.providerMessage)
-      const lacking = role ? `the application's user lacks the ${role} role` : 'the application\'s user lacks a permission this action needs'
+      const lacking = role ? `the application's user lacks the ${role} role` : "the application's user lacks a permission this action needs"
       return new Error(
         `Airbyte refused access to ${what} (${http}): ${lacking}.${said} Grant the role on the workspace (SYNC needs workspace runner, RESET and CLEAR workspace editor), or check the id: Airbyte also answers 403 for an id outside the workspaces you can reach.`
       )
@@ -597,8 +625,8 @@ function explain(error: unknown, ctx: Ctx): unknown {
     case 404: {
       const problem = error.providerCode !== undefined
       const hint = jobPath
-        ? 'Check job_id: a job id of this Airbyte instance, e.g. a previous SYNC step\'s job_id output.'
-        : 'Check connection_id: the UUID in the connection\'s URL in Airbyte (.../connections/<connection_id>/...).'
+        ? "Check job_id: a job id of this Airbyte instance, e.g. a previous SYNC step's job_id output."
+        : "Check connection_id: the UUID in the connection's URL in Airbyte (.../connections/<connection_id>/...)."
       const api = problem ? '' : ` The answer is not Airbyte's: ${apiRoot}`
       return new Error(`${what[0].toUpperCase()}${what.slice(1)} was not found (${http}).${said} ${hint}${api}`)
     }

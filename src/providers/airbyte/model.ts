@@ -119,11 +119,7 @@ export function createdAt(job: AirbyteJob): number | undefined {
  * - neither: no job came of the request.
  * With `refused` (a 409 "a sync is already running"), the request created nothing, so no job counts as ours.
  */
-export function findAfterLostAnswer(
-  jobs: AirbyteJob[],
-  since: number,
-  refused: boolean
-): { ours?: AirbyteJob; running?: AirbyteJob } {
+export function findAfterLostAnswer(jobs: AirbyteJob[], since: number, refused: boolean): { ours?: AirbyteJob; running?: AirbyteJob } {
   const newestFirst = [...jobs].sort((a, b) => (createdAt(b) ?? 0) - (createdAt(a) ?? 0) || b.jobId - a.jobId)
   if (!refused) {
     const ours = newestFirst.find((job) => (createdAt(job) ?? -Infinity) >= since)
@@ -136,7 +132,10 @@ export function findAfterLostAnswer(
 export function uiRoot(baseUrl: string): string {
   const url = new URL(baseUrl)
   if (url.hostname === 'api.airbyte.com') return 'https://cloud.airbyte.com'
-  const prefix = url.pathname.replace(/\/+$/, '').replace(/\/api\/public\/v1$/, '').replace(/\/v1$/, '')
+  const prefix = url.pathname
+    .replace(/\/+$/, '')
+    .replace(/\/api\/public\/v1$/, '')
+    .replace(/\/v1$/, '')
   return `${url.protocol}//${url.host}${prefix}`
 }
 

@@ -94,10 +94,11 @@ export const fivetran: Provider<FivetranSettings> = {
     }
     if (new Set(connectorIds).size !== connectorIds.length) problems.push('connector_id lists the same connector twice')
     if (apiKey === '') problems.push('api_key is required (or the FIVETRAN_API_KEY env variable): a Fivetran API key')
-    if (apiSecret === '') problems.push('api_secret is required (or the FIVETRAN_API_SECRET env variable): the API key\'s secret')
+    if (apiSecret === '') problems.push("api_secret is required (or the FIVETRAN_API_SECRET env variable): the API key's secret")
     if (action === 'FORCE_RESYNC') {
       if (!schema) problems.push('schema is required for FORCE_RESYNC (or the SCHEMA env variable): the source schema of the tables')
-      if (tables.length === 0) problems.push('table is required for FORCE_RESYNC (or the TABLE env variable): one or more table names, comma-separated')
+      if (tables.length === 0)
+        problems.push('table is required for FORCE_RESYNC (or the TABLE env variable): one or more table names, comma-separated')
     }
     if (restoreSchedule && dontDisableSync) {
       problems.push('restore_schedule: true has nothing to restore when dont_disable_sync is set (the schedule is never changed)')
@@ -212,9 +213,7 @@ async function status(ctx: Ctx, api: FivetranApi): Promise<void> {
 }
 
 async function test(ctx: Ctx, api: FivetranApi): Promise<void> {
-  const connection = await ctx.log.group(`Running the setup tests of connector ${ctx.target}`, () =>
-    api.runSetupTests(ctx.target)
-  )
+  const connection = await ctx.log.group(`Running the setup tests of connector ${ctx.target}`, () => api.runSetupTests(ctx.target))
   record(ctx, connection)
   ctx.report.providerStatus = connection.status.setup_state
   const tests = connection.setup_tests ?? []
@@ -259,11 +258,15 @@ async function startOrResync(ctx: Ctx, api: FivetranApi): Promise<void> {
     changedSchedule = await log.group(`Switching connector ${target} to a manual schedule`, async () => {
       try {
         await api.setScheduleType(target, 'manual')
-        log.info(`schedule_type: ${originalSchedule ?? 'unknown'} → manual (so Fivetran's own schedule cannot start a sync of its own meanwhile)`)
+        log.info(
+          `schedule_type: ${originalSchedule ?? 'unknown'} → manual (so Fivetran's own schedule cannot start a sync of its own meanwhile)`
+        )
         return true
       } catch (error) {
         if (error instanceof AbortedError) throw error
-        log.warning(`Could not switch connector ${target} to a manual schedule (${errorMessage(error)}); going on. You may need to change its schedule type by hand.`)
+        log.warning(
+          `Could not switch connector ${target} to a manual schedule (${errorMessage(error)}); going on. You may need to change its schedule type by hand.`
+        )
         return false
       }
     })
@@ -275,37 +278,44 @@ async function startOrResync(ctx: Ctx, api: FivetranApi): Promise<void> {
     report.jobId = formatJobId(target, baseline)
     const triggeredAt = ctx.clock.now()
     setFact(report, 'Triggered at', new Date(triggeredAt).toISOString())
-    await log.group(ctx.common.action === 'FORCE_RESYNC' ? `Re-syncing ${settings.schema}.${settings.tables.join(', ')}` : 'Triggering a sync', async () => {
-      if (before.status.sync_state === 'syncing') {
-        log.info(
-          settings.force
-            ? 'A sync is running: force is true, so Fivetran stops it and starts again.'
-            : 'A sync is already running: force is false, so the action waits for that sync to end.'
-        )
-      }
-      try {
-        if (ctx.common.action === 'FORCE_RESYNC') {
-          await api.resync(target, { [settings.schema as string]: settings.tables })
-        } else {
-          await api.sync(target, settings.force)
+    await log.group(
+      ctx.common.action === 'FORCE_RESYNC' ? `Re-syncing ${settings.schema}.${settings.tables.join(', ')}` : 'Triggering a sync',
+      async () => {
+        if (before.status.sync_state === 'syncing') {
+          log.info(
+            settings.force
+              ? 'A sync is running: force is true, so Fivetran stops it and starts again.'
+              : 'A sync is already running: force is false, so the action waits for that sync to end.'
+          )
         }
-        log.info(`Triggered. Baseline (last completion before the trigger): ${baseline ?? 'none'}. job_id: ${report.jobId}`)
-      } catch (error) {
-        if (error instanceof ApiError && error.ambiguous) {
-          // Fivetran has no sync ids: the connector's own timestamps tell whether a sync ran. Never trigger twice.
-          lostTrigger = error
-          log.warning(`${error.message}. The trigger may have gone through: the action watches connector ${target} for a sync that ends after ${baseline ?? 'now'} instead of triggering again.`)
-          return
+        try {
+          if (ctx.common.action === 'FORCE_RESYNC') {
+            await api.resync(target, { [settings.schema as string]: settings.tables })
+          } else {
+            await api.sync(target, settings.force)
+          }
+          log.info(`Triggered. Baseline (last completion before the trigger): ${baseline ?? 'none'}. job_id: ${report.jobId}`)
+        } catch (error) {
+          if (error instanceof ApiError && error.ambiguous) {
+            // Fivetran has no sync ids: the connector's own timestamps tell whether a sync ran. Never trigger twice.
+            lostTrigger = error
+            log.warning(
+              `${error.message}. The trigger may have gone through: the action watches connector ${target} for a sync that ends after ${baseline ?? 'now'} instead of triggering again.`
+            )
+            return
+          }
+          throw resyncRefusal(ctx, error)
         }
-        throw resyncRefusal(ctx, error)
       }
-    })
+    )
     report.status = 'running'
     if (!ctx.common.wait) {
       report.message = `Triggered a sync of ${target}; not waiting (wait: false). A later step can WAIT with job_id ${report.jobId}.`
       return
     }
-    await waitForSync(ctx, api, baseline, triggeredAt, lostTrigger)
+    // A trigger Fivetran answered has just started the sync: the first check waits its turn. After a lost answer,
+    // look at once.
+    await waitForSync(ctx, api, baseline, triggeredAt, { lostTrigger, checkFirst: lostTrigger !== undefined })
   } finally {
     if (changedSchedule && settings.restoreSchedule && originalSchedule) await restoreSchedule(ctx, originalSchedule)
   }
@@ -382,9 +392,10 @@ async function waitForSync(
   api: FivetranApi,
   baseline: string | null,
   startedAt: number,
-  lostTrigger?: ApiError
+  options: { lostTrigger?: ApiError; checkFirst?: boolean } = {}
 ): Promise<void> {
   const { report, target, log, clock, deadline } = ctx
+  const { lostTrigger } = options
   const graceEnds = lostTrigger ? startedAt + lostTriggerGraceMs(ctx.common.timeoutMs) : undefined
   let sawSync = false
   let warnedState: string | undefined
@@ -397,6 +408,7 @@ async function waitForSync(
       deadline,
       pollIntervalMs: ctx.common.pollIntervalMs,
       jobStartedAt: startedAt,
+      checkFirst: options.checkFirst,
       signal: ctx.signal,
       onTransientError: (error) => log.warning(`Status check failed (${error.message}); checking again.`),
       check: async () => {
@@ -456,7 +468,9 @@ async function waitForSync(
     report.message =
       end.completion.outcome === 'succeeded'
         ? `The sync of ${target} succeeded at ${end.completion.at}.`
-        : `The sync of ${target} failed at ${end.completion.at}.${describeAlerts(end.connection.status.tasks).map((t) => ` Task: ${t}.`).join('')} See the connector's logs in Fivetran: ${report.jobUrl}`
+        : `The sync of ${target} failed at ${end.completion.at}.${describeAlerts(end.connection.status.tasks)
+            .map((t) => ` Task: ${t}.`)
+            .join('')} See the connector's logs in Fivetran: ${report.jobUrl}`
   } else if (end.kind === 'lost') {
     report.status = 'failed'
     report.error = `The trigger's answer was lost (${lostTrigger?.message}) and connector ${target} showed no sync for ${formatDuration(clock.now() - startedAt)} after it, so the trigger most likely never reached Fivetran. The action does not trigger twice: run the step again.`
@@ -477,11 +491,17 @@ function explain(error: unknown, target: string): unknown {
   const http = `HTTP ${error.status} ${error.reason}`
   switch (error.status) {
     case 401:
-      return new Error(`Fivetran refused the API key and secret (${http} on ${error.request}).${said} Check api_key and api_secret; generating a new key disables the previous one.`)
+      return new Error(
+        `Fivetran refused the API key and secret (${http} on ${error.request}).${said} Check api_key and api_secret; generating a new key disables the previous one.`
+      )
     case 403:
-      return new Error(`Fivetran refused access to connector ${target} (${http} on ${error.request}).${said} The key's role lacks a permission this action needs.`)
+      return new Error(
+        `Fivetran refused access to connector ${target} (${http} on ${error.request}).${said} The key's role lacks a permission this action needs.`
+      )
     case 404:
-      return new Error(`Connector ${target} was not found (${http} on ${error.request}).${said} Use the connection id (e.g. shrank_paparazzi, from the connector's Setup tab), not its name. This action uses Fivetran's /v1/connections paths; the old /v1/connectors paths answer 404 since 2026-03.`)
+      return new Error(
+        `Connector ${target} was not found (${http} on ${error.request}).${said} Use the connection id (e.g. shrank_paparazzi, from the connector's Setup tab), not its name. This action uses Fivetran's /v1/connections paths; the old /v1/connectors paths answer 404 since 2026-03.`
+      )
     default:
       return error
   }

@@ -16,7 +16,8 @@ export function parseHightouchError(status: number, body: unknown): { code?: str
     return { message: text !== '' && text !== STATUS_CODES[status] ? text : undefined }
   }
   const b = body as { message?: unknown; details?: unknown; error?: unknown } | undefined
-  const message = typeof b?.message === 'string' && b.message !== '' ? b.message : typeof b?.error === 'string' && b.error !== '' ? b.error : undefined
+  const message =
+    typeof b?.message === 'string' && b.message !== '' ? b.message : typeof b?.error === 'string' && b.error !== '' ? b.error : undefined
   const details = status === 401 || status === 422 ? describeDetails(b?.details) : undefined
   if (message && details) return { message: `${message}: ${details}` }
   return { message: message ?? details }

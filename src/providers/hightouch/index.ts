@@ -84,7 +84,7 @@ export const hightouch: Provider<HightouchSettings> = {
     if (ids.length > 0 && slugs.length > 0) {
       problems.push('give sync_id or sync_slug, not both: each names the syncs to work on')
     } else if (ids.length === 0 && slugs.length === 0) {
-      problems.push('sync_id or sync_slug is required: the sync\'s numeric id (e.g. 1234567) or its slug (e.g. all-users-to-salesforce)')
+      problems.push("sync_id or sync_slug is required: the sync's numeric id (e.g. 1234567) or its slug (e.g. all-users-to-salesforce)")
     }
     for (const id of ids) {
       if (!NUMERIC_ID.test(id)) problems.push(`sync_id must be a number (the sync's id, e.g. 1234567), got "${id}"`)
@@ -93,7 +93,9 @@ export const hightouch: Provider<HightouchSettings> = {
     if (new Set(slugs).size !== slugs.length) problems.push('sync_slug lists the same sync twice')
     if (apiKey === '') problems.push('api_key is required (or the HIGHTOUCH_API_KEY env variable): a Hightouch workspace API key')
     if (workspaceSlug !== undefined && !WORKSPACE_SLUG.test(workspaceSlug)) {
-      problems.push(`workspace_slug must be the workspace's slug as in https://app.hightouch.com/<workspace_slug>/..., got "${workspaceSlug}"`)
+      problems.push(
+        `workspace_slug must be the workspace's slug as in https://app.hightouch.com/<workspace_slug>/..., got "${workspaceSlug}"`
+      )
     }
 
     let runId: string | undefined
@@ -104,7 +106,8 @@ export const hightouch: Provider<HightouchSettings> = {
         problems.push(`job_id must be a Hightouch sync run id (a number, e.g. 693970492), got "${common.jobId}"`)
       } else runId = common.jobId
       const given = ids.length + slugs.length
-      if (given > 1) problems.push(`${action} takes one sync (job_id is one run of it), got ${given} in ${ids.length > 0 ? 'sync_id' : 'sync_slug'}`)
+      if (given > 1)
+        problems.push(`${action} takes one sync (job_id is one run of it), got ${given} in ${ids.length > 0 ? 'sync_id' : 'sync_slug'}`)
     } else if (common.jobId !== undefined) {
       problems.push(`job_id is only used by WAIT and STATUS for hightouch, not ${action}`)
     }
@@ -156,7 +159,9 @@ async function resolveSync(ctx: Ctx, api: HightouchApi): Promise<SyncRef> {
     return s
   })
   if (!found) {
-    throw new Error(`No sync with slug "${target}" in the Hightouch workspace of this API key. Check sync_slug: the slug is shown in the sync's settings in Hightouch (or give its numeric id as sync_id).`)
+    throw new Error(
+      `No sync with slug "${target}" in the Hightouch workspace of this API key. Check sync_slug: the slug is shown in the sync's settings in Hightouch (or give its numeric id as sync_id).`
+    )
   }
   const id = String(found.id)
   report.targetName = `id ${id}`
@@ -198,20 +203,25 @@ async function syncAction(ctx: Ctx, api: HightouchApi, sync: SyncRef): Promise<v
   const triggeredAt = clock.now()
   setFact(report, 'Triggered at', new Date(triggeredAt).toISOString())
   setFact(report, 'Full resync', settings.fullResync ? 'yes' : 'no')
-  const triggered = await log.group(`Triggering a run of sync ${sync.label}${settings.fullResync ? ' (full resync)' : ''}`, async (): Promise<{ runId?: string; lost?: ApiError }> => {
-    try {
-      const id = await api.trigger(sync.id, settings.fullResync)
-      log.info(`Hightouch created sync run ${id}.`)
-      return { runId: id }
-    } catch (error) {
-      if (error instanceof ApiError && error.ambiguous) {
-        // Hightouch would queue a second run rather than refuse it: find the run instead of triggering again.
-        log.warning(`${error.message}. The trigger may have gone through: the action looks for a run of sync ${sync.label} created since ${new Date(triggeredAt - LOST_RUN_MARGIN_MS).toISOString()} instead of triggering again.`)
-        return { lost: error }
+  const triggered = await log.group(
+    `Triggering a run of sync ${sync.label}${settings.fullResync ? ' (full resync)' : ''}`,
+    async (): Promise<{ runId?: string; lost?: ApiError }> => {
+      try {
+        const id = await api.trigger(sync.id, settings.fullResync)
+        log.info(`Hightouch created sync run ${id}.`)
+        return { runId: id }
+      } catch (error) {
+        if (error instanceof ApiError && error.ambiguous) {
+          // Hightouch would queue a second run rather than refuse it: find the run instead of triggering again.
+          log.warning(
+            `${error.message}. The trigger may have gone through: the action looks for a run of sync ${sync.label} created since ${new Date(triggeredAt - LOST_RUN_MARGIN_MS).toISOString()} instead of triggering again.`
+          )
+          return { lost: error }
+        }
+        throw error
       }
-      throw error
     }
-  })
+  )
   const runId = triggered.runId ?? (await findLostRun(ctx, api, sync, triggeredAt, triggered.lost as ApiError))
   if (runId === undefined) return
   setRun(ctx, sync, runId)
@@ -221,7 +231,9 @@ async function syncAction(ctx: Ctx, api: HightouchApi, sync: SyncRef): Promise<v
     report.message = `Triggered sync run ${runId} of sync ${sync.label}; not waiting (wait: false). A later step can WAIT with job_id ${runId}.`
     return
   }
-  await waitForRun(ctx, api, sync, runId, triggeredAt)
+  // A run Hightouch just created has not ended: the first check waits its turn. A run found after a lost answer
+  // is looked at once.
+  await waitForRun(ctx, api, sync, runId, triggeredAt, triggered.runId === undefined)
 }
 
 /**
@@ -244,7 +256,9 @@ async function findLostRun(ctx: Ctx, api: HightouchApi, sync: SyncRef, triggered
         const runs = await api.runsSince(sync.id, new Date(since).toISOString())
         const run = runCreatedSince(runs.data, since)
         if (run) {
-          log.info(`Found sync run ${String(run.id)} (created ${run.createdAt ?? 'at an unknown time'}, ${run.status}): the trigger did go through. Waiting for that run.`)
+          log.info(
+            `Found sync run ${String(run.id)} (created ${run.createdAt ?? 'at an unknown time'}, ${run.status}): the trigger did go through. Waiting for that run.`
+          )
           return { done: true, value: run }
         }
         if (clock.now() >= graceEnds) return { done: true, value: undefined }
@@ -278,48 +292,56 @@ async function waitAction(ctx: Ctx, api: HightouchApi, sync: SyncRef): Promise<v
 }
 
 /** Checks the run until every job in `data` has ended, or the timeout. */
-async function waitForRun(ctx: Ctx, api: HightouchApi, sync: SyncRef, runId: string, startedAt: number): Promise<void> {
+async function waitForRun(ctx: Ctx, api: HightouchApi, sync: SyncRef, runId: string, startedAt: number, checkFirst = true): Promise<void> {
   const { report, log, clock, deadline } = ctx
   let last: RunView | undefined
   let lastLine: string | undefined
   let invisibleChecks = 0
   const warned = new Set<string>()
-  const outcome = await log.group(`Waiting for sync run ${runId} of sync ${sync.label} to end (timeout ${formatDuration(deadline - clock.now())})`, () =>
-    waitFor<RunView & { kind: 'ended' }>({
-      clock,
-      deadline,
-      pollIntervalMs: ctx.common.pollIntervalMs,
-      jobStartedAt: startedAt,
-      signal: ctx.signal,
-      onTransientError: (error) => log.warning(`Status check failed (${error.message}); checking again.`),
-      check: async () => {
-        const runs = await api.runs(sync.id, runId)
-        const view = viewRun(runs, runId)
-        last = view
-        record(ctx, runs, view)
-        if (view.kind === 'invisible') {
-          // Right after a trigger Hightouch may not list the run yet (an empty data, or data without it).
-          if (++invisibleChecks === 1) log.info(`Hightouch does not show run ${runId} yet; checking again.`)
-          return { done: false }
+  const outcome = await log.group(
+    `Waiting for sync run ${runId} of sync ${sync.label} to end (timeout ${formatDuration(deadline - clock.now())})`,
+    () =>
+      waitFor<RunView & { kind: 'ended' }>({
+        clock,
+        deadline,
+        pollIntervalMs: ctx.common.pollIntervalMs,
+        jobStartedAt: startedAt,
+        checkFirst,
+        signal: ctx.signal,
+        onTransientError: (error) => log.warning(`Status check failed (${error.message}); checking again.`),
+        check: async () => {
+          const runs = await api.runs(sync.id, runId)
+          const view = viewRun(runs, runId)
+          last = view
+          record(ctx, runs, view)
+          if (view.kind === 'invisible') {
+            // Right after a trigger Hightouch may not list the run yet (an empty data, or data without it).
+            if (++invisibleChecks === 1) log.info(`Hightouch does not show run ${runId} yet; checking again.`)
+            return { done: false }
+          }
+          for (const s of view.kind === 'waiting' ? view.unknown : []) {
+            if (warned.has(s)) continue
+            warned.add(s)
+            log.warning(`Hightouch reports a sync run status this version does not know ("${s}"); waiting on.`)
+          }
+          const line =
+            view.jobs.length > 1 ? view.jobs.map((j) => `run ${String(j.id)}: ${describeRun(j)}`).join('; ') : describeRun(view.run)
+          if (line !== lastLine) {
+            lastLine = line
+            log.info(`Sync run ${runId}: ${line}`)
+          }
+          return view.kind === 'ended' ? { done: true, value: view } : { done: false }
         }
-        for (const s of view.kind === 'waiting' ? view.unknown : []) {
-          if (warned.has(s)) continue
-          warned.add(s)
-          log.warning(`Hightouch reports a sync run status this version does not know ("${s}"); waiting on.`)
-        }
-        const line = view.jobs.length > 1 ? view.jobs.map((j) => `run ${String(j.id)}: ${describeRun(j)}`).join('; ') : describeRun(view.run)
-        if (line !== lastLine) {
-          lastLine = line
-          log.info(`Sync run ${runId}: ${line}`)
-        }
-        return view.kind === 'ended' ? { done: true, value: view } : { done: false }
-      }
-    })
+      })
   )
   if (outcome.kind === 'timed_out') {
     report.status = 'timed_out'
     const seen =
-      last === undefined ? ' No check of the run got an answer.' : last.kind === 'invisible' ? ' Hightouch never showed the run.' : ` Last seen: ${describeRun(last.run)}.`
+      last === undefined
+        ? ' No check of the run got an answer.'
+        : last.kind === 'invisible'
+          ? ' Hightouch never showed the run.'
+          : ` Last seen: ${describeRun(last.run)}.`
     const where = report.jobUrl ? `: ${report.jobUrl}` : ` (sync ${sync.id}, run ${runId})`
     report.message = `Timed out after ${formatDuration(ctx.common.timeoutMs)} waiting for sync run ${runId} of sync ${sync.label}. Hightouch has no API to cancel a run, so it goes on${where}.${seen}${lastErrorText(outcome)}`
     return

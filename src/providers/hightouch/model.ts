@@ -244,9 +244,7 @@ export function durationMs(from: string | null | undefined, to: string | null | 
  */
 export function runCreatedSince(runs: HightouchSyncRun[], since: number): HightouchSyncRun | undefined {
   const time = (r: HightouchSyncRun): number => Date.parse(r.createdAt ?? r.startedAt ?? '')
-  return runs
-    .filter((r) => time(r) >= since)
-    .sort((a, b) => time(a) - time(b) || Number(a.id) - Number(b.id))[0]
+  return runs.filter((r) => time(r) >= since).sort((a, b) => time(a) - time(b) || Number(a.id) - Number(b.id))[0]
 }
 
 /** One readable line for the log: `processing, 42% complete`. */
