@@ -54,7 +54,13 @@ describe('airbyte SYNC', () => {
     const id = connection('succeeds')
     const run = await airbyte({ action: 'SYNC', connection_id: id })
     expect(run.code).toBe(0)
-    expect(run.outputs).toMatchObject({ status: 'succeeded', provider_status: 'succeeded', job_id: '12345', rows_synced: '12500', job_url: uiLink(id) })
+    expect(run.outputs).toMatchObject({
+      status: 'succeeded',
+      provider_status: 'succeeded',
+      job_id: '12345',
+      rows_synced: '12500',
+      job_url: uiLink(id)
+    })
     const result = JSON.parse(run.outputs.result) as Record<string, unknown>
     expect(result).toMatchObject({ jobId: 12345, status: 'succeeded', bytesSynced: 5_242_880, connectionId: id })
 
@@ -185,7 +191,13 @@ describe('airbyte authentication', () => {
   })
 
   it('fails at once on a 401 that a renewal cannot fix (a bad api_key), without looping', async () => {
-    const run = await airbyte({ action: 'SYNC', connection_id: connection('succeeds'), client_id: '', client_secret: '', api_key: 'not-a-valid-token' })
+    const run = await airbyte({
+      action: 'SYNC',
+      connection_id: connection('succeeds'),
+      client_id: '',
+      client_secret: '',
+      api_key: 'not-a-valid-token'
+    })
     expect(run.code).toBe(1)
     expect(errors(run).join('\n')).toMatch(/Airbyte refused the token in api_key \(HTTP 401 Unauthorized on POST .*\/jobs\)/)
     expect(requests('POST', CREATE)).toHaveLength(1)
@@ -195,9 +207,14 @@ describe('airbyte authentication', () => {
 
   it('reports refused client credentials before anything starts, never printing the secret', async () => {
     // On a runner (GITHUB_ACTIONS=true) the secret is masked first.
-    const run = await airbyte({ action: 'SYNC', connection_id: connection('succeeds'), client_secret: 'wrong-secret-5Tg7' }, { env: { GITHUB_ACTIONS: 'true' } })
+    const run = await airbyte(
+      { action: 'SYNC', connection_id: connection('succeeds'), client_secret: 'wrong-secret-5Tg7' },
+      { env: { GITHUB_ACTIONS: 'true' } }
+    )
     expect(run.code).toBe(1)
-    expect(errors(run).join('\n')).toMatch(/Airbyte refused client_id and client_secret \(HTTP 400 Bad Request on POST .*\/applications\/token\)\. Airbyte said: "Invalid client id or token"/)
+    expect(errors(run).join('\n')).toMatch(
+      /Airbyte refused client_id and client_secret \(HTTP 400 Bad Request on POST .*\/applications\/token\)\. Airbyte said: "Invalid client id or token"/
+    )
     expect(requests('POST', CREATE)).toHaveLength(0)
     const lines = run.stdout.split('\n')
     expect(lines[0]).toBe('::add-mask::wrong-secret-5Tg7')
@@ -247,7 +264,7 @@ describe('airbyte authentication', () => {
 })
 
 describe('airbyte: a sync is already running (409)', () => {
-  it('if_running: fail (the default) fails with Airbyte\'s message and starts nothing', async () => {
+  it("if_running: fail (the default) fails with Airbyte's message and starts nothing", async () => {
     const id = connection('busy')
     const run = await airbyte({ action: 'SYNC', connection_id: id })
     expect(run.code).toBe(1)
@@ -307,7 +324,7 @@ describe('airbyte: a creation request whose answer is lost', () => {
     expect(run.elapsedMs).toBeLessThan(8000)
   })
 
-  it('a lost answer while someone else\'s sync runs is that sync: if_running decides', async () => {
+  it("a lost answer while someone else's sync runs is that sync: if_running decides", async () => {
     emulator.addFault({ provider: 'airbyte', method: 'POST', path: '/jobs$', kind: 'reset' })
     const run = await airbyte({ action: 'SYNC', connection_id: connection('busy') })
     expect(run.code).toBe(1)
@@ -321,7 +338,9 @@ describe('airbyte timeout', () => {
     const run = await airbyte({ action: 'SYNC', connection_id: connection('slow'), timeout: '3s' })
     expect(run.code).toBe(1)
     expect(run.outputs).toMatchObject({ status: 'timed_out', provider_status: 'cancelled', job_id: '12345' })
-    expect(errors(run).join('\n')).toMatch(/Timed out after 3s waiting for job 12345 .*The action cancelled the job; Airbyte now reports it cancelled/)
+    expect(errors(run).join('\n')).toMatch(
+      /Timed out after 3s waiting for job 12345 .*The action cancelled the job; Airbyte now reports it cancelled/
+    )
     const deletes = requests('DELETE', JOB)
     expect(deletes).toHaveLength(1)
     expect(deletes[0].path).toMatch(/\/jobs\/12345$/)
@@ -358,7 +377,9 @@ describe('airbyte wait: false, then WAIT, STATUS and CANCEL', () => {
   it('WAIT names a job that does not exist', async () => {
     const run = await airbyte({ action: 'WAIT', job_id: '999999' })
     expect(run.code).toBe(1)
-    expect(errors(run).join('\n')).toMatch(/Job 999999 was not found \(HTTP 404 Not Found on GET .*\/jobs\/999999\).*job 999999 not found.*Check job_id/)
+    expect(errors(run).join('\n')).toMatch(
+      /Job 999999 was not found \(HTTP 404 Not Found on GET .*\/jobs\/999999\).*job 999999 not found.*Check job_id/
+    )
   })
 
   it('WAIT refuses a job of another connection than connection_id', async () => {
@@ -429,20 +450,26 @@ describe('airbyte errors', () => {
   it('403 names the role Airbyte says is missing', async () => {
     const run = await airbyte({ action: 'SYNC', connection_id: connection('forbidden') })
     expect(run.code).toBe(1)
-    expect(errors(run).join('\n')).toMatch(/Airbyte refused access to connection \S+ \(HTTP 403 Forbidden on POST .*\/jobs\): the application's user lacks the WORKSPACE_RUNNER role/)
+    expect(errors(run).join('\n')).toMatch(
+      /Airbyte refused access to connection \S+ \(HTTP 403 Forbidden on POST .*\/jobs\): the application's user lacks the WORKSPACE_RUNNER role/
+    )
   })
 
   it('404 names the connection and says which id to use', async () => {
     const id = 'ffffffff-0000-4000-8000-000000000000'
     const run = await airbyte({ action: 'SYNC', connection_id: id })
     expect(run.code).toBe(1)
-    expect(errors(run).join('\n')).toMatch(new RegExp(`Connection ${id} was not found \\(HTTP 404 Not Found on POST .*/jobs\\).*Check connection_id`))
+    expect(errors(run).join('\n')).toMatch(
+      new RegExp(`Connection ${id} was not found \\(HTTP 404 Not Found on POST .*/jobs\\).*Check connection_id`)
+    )
   })
 
-  it('422 shows Airbyte\'s message', async () => {
+  it("422 shows Airbyte's message", async () => {
     const run = await airbyte({ action: 'SYNC', connection_id: connection('unprocessable') })
     expect(run.code).toBe(1)
-    expect(errors(run).join('\n')).toMatch(/Airbyte could not process the request .*HTTP 422 Unprocessable Entity.*Airbyte said: "Emulated refusal/)
+    expect(errors(run).join('\n')).toMatch(
+      /Airbyte could not process the request .*HTTP 422 Unprocessable Entity.*Airbyte said: "Emulated refusal/
+    )
   })
 
   it('a base_url that is not an Airbyte API root: 404 with a hint, for the token endpoint or the jobs', async () => {
@@ -450,9 +477,18 @@ describe('airbyte errors', () => {
     const base_url = `${emulator.url}/airbyte/v1`
     const token = await airbyte({ action: 'SYNC', connection_id: connection('succeeds'), base_url })
     expect(token.code).toBe(1)
-    expect(errors(token).join('\n')).toMatch(/token endpoint was not found \(HTTP 404 Not Found on POST \/airbyte\/v1\/applications\/token\)/)
+    expect(errors(token).join('\n')).toMatch(
+      /token endpoint was not found \(HTTP 404 Not Found on POST \/airbyte\/v1\/applications\/token\)/
+    )
     expect(errors(token).join('\n')).toMatch(hint)
-    const jobs = await airbyte({ action: 'SYNC', connection_id: connection('succeeds'), base_url, client_id: '', client_secret: '', api_key: AIRBYTE_API_KEY })
+    const jobs = await airbyte({
+      action: 'SYNC',
+      connection_id: connection('succeeds'),
+      base_url,
+      client_id: '',
+      client_secret: '',
+      api_key: AIRBYTE_API_KEY
+    })
     expect(jobs.code).toBe(1)
     expect(errors(jobs).join('\n')).toMatch(/Connection \S+ was not found \(HTTP 404 Not Found on POST \/airbyte\/v1\/jobs\)/)
     expect(errors(jobs).join('\n')).toMatch(hint)
@@ -469,11 +505,17 @@ describe('airbyte bad input', () => {
     [{ action: 'CANCEL' }, /job_id is required for CANCEL/],
     [{ connection_id: airbyteConnection('succeeds'), job_id: '12' }, /job_id is only used by WAIT, STATUS and CANCEL/],
     [{ connection_id: airbyteConnection('succeeds'), client_secret: '' }, /client_secret is required with client_id/],
-    [{ connection_id: airbyteConnection('succeeds'), client_id: '', client_secret: '', ...cloud }, /client_id and client_secret are required for Airbyte Cloud/],
+    [
+      { connection_id: airbyteConnection('succeeds'), client_id: '', client_secret: '', ...cloud },
+      /client_id and client_secret are required for Airbyte Cloud/
+    ],
     [{ connection_id: airbyteConnection('succeeds'), if_running: 'maybe' }, /if_running must be fail or attach, got "maybe"/],
     [{ connection_id: airbyteConnection('succeeds'), workspace_id: 'acme' }, /workspace_id must be a workspace UUID/],
     [{ connection_id: airbyteConnection('succeeds'), api_key: 'token-too' }, /either client_id and client_secret, or api_key/],
-    [{ action: 'REFRESH', connection_id: airbyteConnection('succeeds') }, /action must be one of SYNC, RESET, CLEAR, WAIT, STATUS, CANCEL for airbyte, got "REFRESH"/],
+    [
+      { action: 'REFRESH', connection_id: airbyteConnection('succeeds') },
+      /action must be one of SYNC, RESET, CLEAR, WAIT, STATUS, CANCEL for airbyte, got "REFRESH"/
+    ],
     [{ connection_id: airbyteConnection('succeeds'), base_url: 'http://localhost:8000/api/v1' }, /base_url must be Airbyte's public API/]
   ])('%j fails before any request', async (inputs, message) => {
     const run = await airbyte(inputs as Record<string, string>)

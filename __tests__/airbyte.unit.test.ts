@@ -1,15 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
-import { ApiError, InputError } from '../src/errors.js'
+import type { InputError } from '../src/errors.js'
+import { ApiError } from '../src/errors.js'
 import { orchestrate } from '../src/orchestrator.js'
 import { readSettings } from '../src/settings.js'
 import type { Provider } from '../src/providers/types.js'
-import {
-  AirbyteApi,
-  ApplicationTokenAuth,
-  CREATE_JOB_TIMEOUT_MS,
-  parseAirbyteError
-} from '../src/providers/airbyte/api.js'
+import { AirbyteApi, ApplicationTokenAuth, CREATE_JOB_TIMEOUT_MS, parseAirbyteError } from '../src/providers/airbyte/api.js'
 import { airbyte, lostAnswerGraceMs, type AirbyteSettings } from '../src/providers/airbyte/index.js'
 import {
   connectionUrl,
@@ -102,7 +98,11 @@ describe('airbyte model', () => {
   })
 
   it('reads a job that lacks optional fields, as POST answers and the spec example do', () => {
-    expect(readJob({ jobId: 1234, status: 'running', jobType: 'sync' }, 'POST /jobs')).toEqual({ jobId: 1234, status: 'running', jobType: 'sync' })
+    expect(readJob({ jobId: 1234, status: 'running', jobType: 'sync' }, 'POST /jobs')).toEqual({
+      jobId: 1234,
+      status: 'running',
+      jobType: 'sync'
+    })
     expect(readJob(created, 'POST /jobs').rowsSynced).toBeUndefined()
     expect(readJob({ jobId: '77', status: 'SUCCEEDED' }, 'GET /jobs/77')).toMatchObject({ jobId: 77, status: 'succeeded' })
     expect(readJob({ jobId: 1, status: 'running', rowsSynced: 'many', startTime: 5 }, 'x')).toEqual({ jobId: 1, status: 'running' })
@@ -123,7 +123,10 @@ describe('airbyte model', () => {
   })
 
   it('reads a jobs list, skipping entries it cannot use', () => {
-    const list = readJobList({ previous: '', next: 'https://api.airbyte.com/v1/jobs?offset=2', data: [running, { id: 'uuid', status: 'running' }] }, 'GET /jobs')
+    const list = readJobList(
+      { previous: '', next: 'https://api.airbyte.com/v1/jobs?offset=2', data: [running, { id: 'uuid', status: 'running' }] },
+      'GET /jobs'
+    )
     expect(list.map((j) => j.jobId)).toEqual([12345])
     expect(() => readJobList({ next: '' }, 'GET /jobs')).toThrow(/lacks data/)
   })
@@ -144,12 +147,16 @@ describe('airbyte model', () => {
   it('builds the connection link on Cloud and on a self-managed host, only with a workspace', () => {
     const ws = '3f1a9c2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b'
     expect(connectionUrl('https://api.airbyte.com/v1', ws, CONN)).toBe(`https://cloud.airbyte.com/workspaces/${ws}/connections/${CONN}`)
-    expect(connectionUrl('http://localhost:8000/api/public/v1', ws, CONN)).toBe(`http://localhost:8000/workspaces/${ws}/connections/${CONN}`)
-    expect(connectionUrl('https://corp.example/airbyte/api/public/v1', ws, CONN)).toBe(`https://corp.example/airbyte/workspaces/${ws}/connections/${CONN}`)
+    expect(connectionUrl('http://localhost:8000/api/public/v1', ws, CONN)).toBe(
+      `http://localhost:8000/workspaces/${ws}/connections/${CONN}`
+    )
+    expect(connectionUrl('https://corp.example/airbyte/api/public/v1', ws, CONN)).toBe(
+      `https://corp.example/airbyte/workspaces/${ws}/connections/${CONN}`
+    )
     expect(connectionUrl('https://api.airbyte.com/v1', undefined, CONN)).toBeUndefined()
   })
 
-  it('tells a job created by our lost request from someone else\'s running sync', () => {
+  it("tells a job created by our lost request from someone else's running sync", () => {
     const since = Date.parse('2026-08-21T10:00:05Z')
     const older = job({ jobId: 10, startTime: '2026-08-21T09:59:00Z', status: 'running' })
     const ours = job({ jobId: 11, startTime: '2026-08-21T10:00:06Z', status: 'succeeded' })
@@ -174,7 +181,9 @@ describe('airbyte model', () => {
   })
 
   it('finds the role a 403 names', () => {
-    expect(missingRole('Caller does not have the required WORKSPACE_RUNNER permissions to access the resource(s).')).toBe('WORKSPACE_RUNNER')
+    expect(missingRole('Caller does not have the required WORKSPACE_RUNNER permissions to access the resource(s).')).toBe(
+      'WORKSPACE_RUNNER'
+    )
     expect(missingRole('Forbidden')).toBeUndefined()
   })
 
@@ -202,19 +211,29 @@ describe('airbyte error bodies', () => {
     expect(parseAirbyteError(404, { title: 'resource-not-found', data: { resourceType: 'connection', resourceId: CONN } }).message).toBe(
       `connection ${CONN} not found`
     )
-    expect(parseAirbyteError(401, { title: 'invalid-api-key', detail: 'The API key in the Authorization header is invalid.', data: null }).message).toBe(
-      'The API key in the Authorization header is invalid.'
-    )
+    expect(
+      parseAirbyteError(401, { title: 'invalid-api-key', detail: 'The API key in the Authorization header is invalid.', data: null })
+        .message
+    ).toBe('The API key in the Authorization header is invalid.')
     expect(parseAirbyteError(429, { message: 'You are being rate limited.' })).toEqual({ message: 'You are being rate limited.' })
-    expect(parseAirbyteError(400, { message: 'Bad Request', _embedded: { errors: [{ message: 'Invalid client id or token' }] } }).message).toBe(
-      'Invalid client id or token'
-    )
+    expect(
+      parseAirbyteError(400, { message: 'Bad Request', _embedded: { errors: [{ message: 'Invalid client id or token' }] } }).message
+    ).toBe('Invalid client id or token')
     expect(parseAirbyteError(401, undefined)).toEqual({})
   })
 })
 
 const BASE = 'https://api.airbyte.com/v1'
-const log = { warnings: [] as string[], debugs: [] as string[], warning(m: string) { this.warnings.push(m) }, debug(m: string) { this.debugs.push(m) } }
+const log = {
+  warnings: [] as string[],
+  debugs: [] as string[],
+  warning(m: string) {
+    this.warnings.push(m)
+  },
+  debug(m: string) {
+    this.debugs.push(m)
+  }
+}
 
 afterEach(() => {
   // A delayed reply whose request the action gave up on would otherwise hold the test run open.
@@ -225,7 +244,13 @@ afterEach(() => {
 })
 
 function tokenAuth(clock: FakeClock): ApplicationTokenAuth {
-  return new ApplicationTokenAuth('client-1', 'secret-1', { baseUrl: BASE, clock, log, deadline: clock.now() + 3_600_000, requestTimeoutMs: 5000 })
+  return new ApplicationTokenAuth('client-1', 'secret-1', {
+    baseUrl: BASE,
+    clock,
+    log,
+    deadline: clock.now() + 3_600_000,
+    requestTimeoutMs: 5000
+  })
 }
 
 function tokenReply(token: string, expiresIn?: number) {
@@ -242,7 +267,11 @@ describe('airbyte token exchange', () => {
   })
 
   it('keeps a token until a minute before its expires_in, then gets a new one', async () => {
-    nock(BASE).post('/applications/token').reply(200, tokenReply('tok-1', 900)).post('/applications/token').reply(200, tokenReply('tok-2', 900))
+    nock(BASE)
+      .post('/applications/token')
+      .reply(200, tokenReply('tok-1', 900))
+      .post('/applications/token')
+      .reply(200, tokenReply('tok-2', 900))
     const clock = new FakeClock(T0)
     const auth = tokenAuth(clock)
     expect(await auth.header()).toBe('Bearer tok-1')
@@ -254,7 +283,11 @@ describe('airbyte token exchange', () => {
   })
 
   it('renews a short-lived token at half its life', async () => {
-    nock(BASE).post('/applications/token').reply(200, tokenReply('tok-1', 10)).post('/applications/token').reply(200, tokenReply('tok-2', 10))
+    nock(BASE)
+      .post('/applications/token')
+      .reply(200, tokenReply('tok-1', 10))
+      .post('/applications/token')
+      .reply(200, tokenReply('tok-2', 10))
     const clock = new FakeClock(T0)
     const auth = tokenAuth(clock)
     await auth.header()
@@ -282,23 +315,31 @@ describe('airbyte token exchange', () => {
     expect(auth.fetched).toBe(1)
   })
 
-  it('retries a token request through a 503, and fails on refused credentials with Airbyte\'s message', async () => {
+  it("retries a token request through a 503, and fails on refused credentials with Airbyte's message", async () => {
     nock(BASE).post('/applications/token').reply(503).post('/applications/token').reply(200, tokenReply('tok-1', 900))
     expect(await tokenAuth(new FakeClock(T0)).header()).toBe('Bearer tok-1')
     nock(BASE)
       .post('/applications/token')
       .reply(400, { message: 'Bad Request', _embedded: { errors: [{ message: 'Invalid client id or token' }] } })
-    const error = (await tokenAuth(new FakeClock(T0)).header().catch((e: unknown) => e)) as ApiError
+    const error = (await tokenAuth(new FakeClock(T0))
+      .header()
+      .catch((e: unknown) => e)) as ApiError
     expect(error).toMatchObject({ status: 400, providerMessage: 'Invalid client id or token' })
     expect(error.message).not.toContain('secret-1')
   })
 
   it('on a 401 renews once and retries once; a second 401 is an error, not a loop', async () => {
     nock(BASE)
-      .post('/applications/token').reply(200, tokenReply('tok-1', 900))
-      .get('/jobs/12345').matchHeader('authorization', 'Bearer tok-1').reply(401)
-      .post('/applications/token').reply(200, tokenReply('tok-2', 900))
-      .get('/jobs/12345').matchHeader('authorization', 'Bearer tok-2').reply(200, running)
+      .post('/applications/token')
+      .reply(200, tokenReply('tok-1', 900))
+      .get('/jobs/12345')
+      .matchHeader('authorization', 'Bearer tok-1')
+      .reply(401)
+      .post('/applications/token')
+      .reply(200, tokenReply('tok-2', 900))
+      .get('/jobs/12345')
+      .matchHeader('authorization', 'Bearer tok-2')
+      .reply(200, running)
     const clock = new FakeClock(T0)
     const auth = tokenAuth(clock)
     const api = new AirbyteApi({ baseUrl: BASE, auth, clock, log, deadline: clock.now() + 60_000 })
@@ -323,16 +364,24 @@ describe('airbyte endpoints', () => {
       .reply(200, { ...created, jobType: 'clear' })
     expect((await api().createJob(CONN, 'clear', 5000)).jobType).toBe('clear')
     scope.done()
-    nock(BASE).post('/jobs').once().reply(500, { status: 500, title: 'unexpected-problem', data: { message: 'boom' } })
+    nock(BASE)
+      .post('/jobs')
+      .once()
+      .reply(500, { status: 500, title: 'unexpected-problem', data: { message: 'boom' } })
     const second = nock(BASE).post('/jobs').reply(200, created)
-    const error = (await api().createJob(CONN, 'sync', 5000).catch((e: unknown) => e)) as ApiError
+    const error = (await api()
+      .createJob(CONN, 'sync', 5000)
+      .catch((e: unknown) => e)) as ApiError
     expect(error.ambiguous).toBe(true)
     expect(second.isDone()).toBe(false)
     expect(CREATE_JOB_TIMEOUT_MS).toBe(120_000)
   })
 
-  it('lists a connection\'s jobs newest first', async () => {
-    const scope = nock(BASE).get('/jobs').query({ connectionId: CONN, orderBy: 'createdAt|DESC', limit: '10' }).reply(200, { previous: '', next: '', data: [running] })
+  it("lists a connection's jobs newest first", async () => {
+    const scope = nock(BASE)
+      .get('/jobs')
+      .query({ connectionId: CONN, orderBy: 'createdAt|DESC', limit: '10' })
+      .reply(200, { previous: '', next: '', data: [running] })
     expect((await api().jobs(CONN)).map((j) => j.jobId)).toEqual([12345])
     scope.done()
   })
@@ -340,7 +389,9 @@ describe('airbyte endpoints', () => {
   it('sends a cancellation once, even when its answer is a 503', async () => {
     nock(BASE).delete('/jobs/12345').once().reply(503)
     const second = nock(BASE).delete('/jobs/12345').reply(200, cancelledAnswer)
-    const error = (await api().cancel(12345).catch((e: unknown) => e)) as ApiError
+    const error = (await api()
+      .cancel(12345)
+      .catch((e: unknown) => e)) as ApiError
     expect(error.status).toBe(503)
     expect(second.isDone()).toBe(false)
   })
@@ -350,7 +401,10 @@ describe('airbyte endpoints', () => {
 const CLIENT = { client_id: 'client-1', client_secret: 'secret-1' }
 const providers = { airbyte } as unknown as Record<string, Provider<never>>
 
-async function step(values: Record<string, string>, options: { clock?: FakeClock; signal?: AbortSignal; env?: Record<string, string> } = {}) {
+async function step(
+  values: Record<string, string>,
+  options: { clock?: FakeClock; signal?: AbortSignal; env?: Record<string, string> } = {}
+) {
   const io = new MemoryIo()
   const env = options.env ?? {}
   const read = (name: string, fallback?: string): string => values[name] ?? (fallback ? (env[fallback] ?? '') : '')
@@ -364,18 +418,29 @@ async function step(values: Record<string, string>, options: { clock?: FakeClock
   return { io, result, outputs: io.outputs, errors: io.errors.join('\n') }
 }
 
-const sync = (extra: Record<string, string> = {}) => ({ provider: 'airbyte', connection_id: CONN, poll_interval: '10s', ...CLIENT, ...extra })
+const sync = (extra: Record<string, string> = {}) => ({
+  provider: 'airbyte',
+  connection_id: CONN,
+  poll_interval: '10s',
+  ...CLIENT,
+  ...extra
+})
 const withToken = () => nock(BASE).post('/applications/token').reply(200, tokenReply('tok-1', 900))
 
 describe('airbyte SYNC, step by step', () => {
   it('creates the job, waits through its statuses and sets every output', async () => {
     withToken()
     nock(BASE)
-      .post('/jobs', { connectionId: CONN, jobType: 'sync' }).reply(200, created)
-      .get('/jobs/12345').reply(200, { ...running, status: 'queued', rowsSynced: 0 })
-      .get('/jobs/12345').reply(200, { ...running, status: 'incomplete' })
-      .get('/jobs/12345').reply(200, running)
-      .get('/jobs/12345').reply(200, succeeded)
+      .post('/jobs', { connectionId: CONN, jobType: 'sync' })
+      .reply(200, created)
+      .get('/jobs/12345')
+      .reply(200, { ...running, status: 'queued', rowsSynced: 0 })
+      .get('/jobs/12345')
+      .reply(200, { ...running, status: 'incomplete' })
+      .get('/jobs/12345')
+      .reply(200, running)
+      .get('/jobs/12345')
+      .reply(200, succeeded)
     const { result, outputs, io } = await step(sync({ workspace_id: '3f1a9c2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b' }))
     expect(result.exitCode).toBe(0)
     expect(outputs).toMatchObject({
@@ -403,11 +468,17 @@ describe('airbyte SYNC, step by step', () => {
 
   it('renews the token on a 401 to the creation request and sends it again: a 401 was not processed', async () => {
     nock(BASE)
-      .post('/applications/token').reply(200, tokenReply('tok-1', 900))
-      .post('/jobs').reply(401)
-      .post('/applications/token').reply(200, tokenReply('tok-2', 900))
-      .post('/jobs').matchHeader('authorization', 'Bearer tok-2').reply(200, created)
-      .get('/jobs/12345').reply(200, succeeded)
+      .post('/applications/token')
+      .reply(200, tokenReply('tok-1', 900))
+      .post('/jobs')
+      .reply(401)
+      .post('/applications/token')
+      .reply(200, tokenReply('tok-2', 900))
+      .post('/jobs')
+      .matchHeader('authorization', 'Bearer tok-2')
+      .reply(200, created)
+      .get('/jobs/12345')
+      .reply(200, succeeded)
     const { result } = await step(sync())
     expect(result.exitCode).toBe(0)
     expect(nock.pendingMocks()).toEqual([])
@@ -418,9 +489,16 @@ describe('airbyte SYNC, step by step', () => {
     withToken()
     nock(BASE)
       // A 200 cut short: the job exists, but its answer is lost.
-      .post('/jobs').reply(200, '{"jobId":12345,"sta')
-      .get('/jobs').query({ connectionId: CONN, orderBy: 'createdAt|DESC', limit: '10' })
-      .reply(200, { data: [{ ...succeeded, startTime: '2026-08-21T10:00:07Z' }, { ...failed, jobId: 12000, startTime: '2026-08-20T10:00Z' }] })
+      .post('/jobs')
+      .reply(200, '{"jobId":12345,"sta')
+      .get('/jobs')
+      .query({ connectionId: CONN, orderBy: 'createdAt|DESC', limit: '10' })
+      .reply(200, {
+        data: [
+          { ...succeeded, startTime: '2026-08-21T10:00:07Z' },
+          { ...failed, jobId: 12000, startTime: '2026-08-20T10:00Z' }
+        ]
+      })
     const second = nock(BASE).post('/jobs').reply(200, created)
     const { result, outputs, io } = await step(sync(), { clock })
     expect(result.exitCode).toBe(0)
@@ -432,9 +510,14 @@ describe('airbyte SYNC, step by step', () => {
   it('gives the creation request no longer than what is left of the timeout, then looks the job up', async () => {
     withToken()
     nock(BASE)
-      .post('/jobs').delay(3000).reply(200, created)
-      .get('/jobs').query(true).reply(200, { data: [{ ...created, status: 'running' }] })
-      .get('/jobs/12345').reply(200, succeeded)
+      .post('/jobs')
+      .delay(3000)
+      .reply(200, created)
+      .get('/jobs')
+      .query(true)
+      .reply(200, { data: [{ ...created, status: 'running' }] })
+      .get('/jobs/12345')
+      .reply(200, succeeded)
     const clock = new FakeClock(T0)
     const started = Date.now()
     const { outputs, io } = await step(sync({ timeout: '1s' }), { clock })
@@ -445,9 +528,7 @@ describe('airbyte SYNC, step by step', () => {
 
   it('after a lost answer with no job to find, fails, naming the error, and never posts again', async () => {
     withToken()
-    nock(BASE)
-      .post('/jobs').reply(502)
-      .get('/jobs').query(true).times(100).reply(200, { previous: '', next: '', data: [] })
+    nock(BASE).post('/jobs').reply(502).get('/jobs').query(true).times(100).reply(200, { previous: '', next: '', data: [] })
     const second = nock(BASE).post('/jobs').reply(200, created)
     const { result, errors, outputs } = await step(sync())
     expect(result.exitCode).toBe(1)
@@ -458,7 +539,12 @@ describe('airbyte SYNC, step by step', () => {
 
   it('a 409 "already running" with if_running: fail fails with Airbyte\'s message', async () => {
     withToken()
-    nock(BASE).post('/jobs').reply(409, tryAgainLater).get('/jobs').query(true).reply(200, { data: [running] })
+    nock(BASE)
+      .post('/jobs')
+      .reply(409, tryAgainLater)
+      .get('/jobs')
+      .query(true)
+      .reply(200, { data: [running] })
     const { result, errors, outputs } = await step(sync())
     expect(result.exitCode).toBe(1)
     expect(errors).toContain(`"A sync is already running for: ${CONN}"`)
@@ -469,7 +555,14 @@ describe('airbyte SYNC, step by step', () => {
   it('a 409 "already running" with if_running: attach follows that job, even one created just now', async () => {
     withToken()
     const justNow = { ...running, startTime: '2026-08-21T10:00:08Z' }
-    nock(BASE).post('/jobs').reply(409, tryAgainLater).get('/jobs').query(true).reply(200, { data: [justNow] }).get('/jobs/12345').reply(200, succeeded)
+    nock(BASE)
+      .post('/jobs')
+      .reply(409, tryAgainLater)
+      .get('/jobs')
+      .query(true)
+      .reply(200, { data: [justNow] })
+      .get('/jobs/12345')
+      .reply(200, succeeded)
     const { result, outputs } = await step(sync({ if_running: 'Attach' }))
     expect(result.exitCode).toBe(0)
     expect(outputs).toMatchObject({ job_id: '12345', status: 'succeeded' })
@@ -477,7 +570,12 @@ describe('airbyte SYNC, step by step', () => {
 
   it('a 409 "already running" with nothing running any more says so, without posting again', async () => {
     withToken()
-    nock(BASE).post('/jobs').reply(409, tryAgainLater).get('/jobs').query(true).reply(200, { data: [succeeded] })
+    nock(BASE)
+      .post('/jobs')
+      .reply(409, tryAgainLater)
+      .get('/jobs')
+      .query(true)
+      .reply(200, { data: [succeeded] })
     const { errors } = await step(sync())
     expect(errors).toMatch(/yet shows no unfinished job on it: the running one has probably just ended/)
   })
@@ -486,9 +584,7 @@ describe('airbyte SYNC, step by step', () => {
 describe('airbyte timeout and cancellation, step by step', () => {
   it('on timeout reads the job, cancels it once while unfinished, and ends timed_out', async () => {
     withToken()
-    nock(BASE)
-      .post('/jobs').reply(200, created)
-      .get('/jobs/12345').times(100).reply(200, running)
+    nock(BASE).post('/jobs').reply(200, created).get('/jobs/12345').times(100).reply(200, running)
     const cancel = nock(BASE).delete('/jobs/12345').once().reply(200, cancelledAnswer)
     const { result, outputs, errors } = await step(sync({ timeout: '60s' }))
     expect(result.exitCode).toBe(1)
@@ -504,8 +600,10 @@ describe('airbyte timeout and cancellation, step by step', () => {
     // The wait's last check (at the deadline) sees it running; the read before any cancellation sees it ended.
     let readsAtDeadline = 0
     nock(BASE)
-      .post('/jobs').reply(200, created)
-      .get('/jobs/12345').times(100)
+      .post('/jobs')
+      .reply(200, created)
+      .get('/jobs/12345')
+      .times(100)
       .reply(() => {
         if (clock.now() >= T0 + 60_000) readsAtDeadline++
         return [200, readsAtDeadline >= 2 ? succeeded : running]
@@ -522,9 +620,13 @@ describe('airbyte timeout and cancellation, step by step', () => {
     withToken()
     let deleted = false
     nock(BASE)
-      .post('/jobs').reply(200, created)
-      .get('/jobs/12345').times(100).reply(() => [200, deleted ? failed : running])
-      .delete('/jobs/12345').once()
+      .post('/jobs')
+      .reply(200, created)
+      .get('/jobs/12345')
+      .times(100)
+      .reply(() => [200, deleted ? failed : running])
+      .delete('/jobs/12345')
+      .once()
       .reply(() => {
         deleted = true
         return [409, notRunning]
@@ -538,13 +640,15 @@ describe('airbyte timeout and cancellation, step by step', () => {
     const controller = new AbortController()
     withToken()
     nock(BASE)
-      .post('/jobs').reply(200, created)
+      .post('/jobs')
+      .reply(200, created)
       .get('/jobs/12345')
       .reply(() => {
         controller.abort()
         return [200, running]
       })
-      .get('/jobs/12345').reply(200, running)
+      .get('/jobs/12345')
+      .reply(200, running)
     const cancel = nock(BASE).delete('/jobs/12345').reply(200, cancelledAnswer)
     const { outputs, errors, result } = await step(sync(), { signal: controller.signal })
     expect(cancel.isDone()).toBe(true)
@@ -557,7 +661,8 @@ describe('airbyte timeout and cancellation, step by step', () => {
     const controller = new AbortController()
     withToken()
     nock(BASE)
-      .post('/jobs').reply(200, created)
+      .post('/jobs')
+      .reply(200, created)
       .get('/jobs/12345')
       .reply(() => {
         controller.abort()
@@ -579,8 +684,11 @@ describe('airbyte timeout and cancellation, step by step', () => {
         controller.abort()
         return [200, created]
       })
-      .get('/jobs').query(true).reply(200, { data: [{ ...created, status: 'running' }] })
-      .get('/jobs/12345').reply(200, running)
+      .get('/jobs')
+      .query(true)
+      .reply(200, { data: [{ ...created, status: 'running' }] })
+      .get('/jobs/12345')
+      .reply(200, running)
     const cancel = nock(BASE).delete('/jobs/12345').reply(200, cancelledAnswer)
     const { outputs } = await step(sync(), { signal: controller.signal })
     expect(cancel.isDone()).toBe(true)
@@ -589,7 +697,13 @@ describe('airbyte timeout and cancellation, step by step', () => {
 })
 
 describe('airbyte WAIT, STATUS, CANCEL, step by step', () => {
-  const byJob = (action: string, extra: Record<string, string> = {}) => ({ provider: 'airbyte', action, job_id: '12345', ...CLIENT, ...extra })
+  const byJob = (action: string, extra: Record<string, string> = {}) => ({
+    provider: 'airbyte',
+    action,
+    job_id: '12345',
+    ...CLIENT,
+    ...extra
+  })
 
   it('STATUS reports a failed job without failing', async () => {
     withToken()
@@ -605,7 +719,9 @@ describe('airbyte WAIT, STATUS, CANCEL, step by step', () => {
     nock(BASE).get('/jobs/12345').reply(200, running).get('/jobs/12345').reply(200, failed)
     const { result, errors } = await step(byJob('WAIT'))
     expect(result.exitCode).toBe(1)
-    expect(errors).toMatch(/Airbyte's public API gives no failure reason: see the job's logs on the Timeline of connection .* \(give workspace_id to get a link here\)/)
+    expect(errors).toMatch(
+      /Airbyte's public API gives no failure reason: see the job's logs on the Timeline of connection .* \(give workspace_id to get a link here\)/
+    )
   })
 
   it('CANCEL of a job that already ended sends no DELETE and passes', async () => {
@@ -628,22 +744,34 @@ describe('airbyte WAIT, STATUS, CANCEL, step by step', () => {
 
   it('names the job on a 404 and the missing role on a 403', async () => {
     withToken()
-    nock(BASE).get('/jobs/12345').reply(404, { status: 404, title: 'resource-not-found', data: { resourceType: 'job', resourceId: '12345' } })
+    nock(BASE)
+      .get('/jobs/12345')
+      .reply(404, { status: 404, title: 'resource-not-found', data: { resourceType: 'job', resourceId: '12345' } })
     const missing = await step(byJob('STATUS'))
-    expect(missing.errors).toMatch(/^Job 12345 was not found \(HTTP 404 Not Found on GET \/v1\/jobs\/12345\)\. Airbyte said: "job 12345 not found"\. Check job_id/)
+    expect(missing.errors).toMatch(
+      /^Job 12345 was not found \(HTTP 404 Not Found on GET \/v1\/jobs\/12345\)\. Airbyte said: "job 12345 not found"\. Check job_id/
+    )
     withToken()
     nock(BASE)
       .post('/jobs')
-      .reply(403, { status: 403, title: 'forbidden', data: { message: 'Caller does not have the required WORKSPACE_EDITOR permissions to access the resource(s).' } })
+      .reply(403, {
+        status: 403,
+        title: 'forbidden',
+        data: { message: 'Caller does not have the required WORKSPACE_EDITOR permissions to access the resource(s).' }
+      })
     const forbidden = await step(sync({ action: 'CLEAR' }))
     expect(forbidden.errors).toMatch(/Airbyte refused access to connection .* lacks the WORKSPACE_EDITOR role/)
   })
 
-  it('shows Airbyte\'s message on a 422', async () => {
+  it("shows Airbyte's message on a 422", async () => {
     withToken()
-    nock(BASE).post('/jobs').reply(422, { status: 422, title: 'unprocessable-entity', data: { message: 'Refreshes are not supported in the public API' } })
+    nock(BASE)
+      .post('/jobs')
+      .reply(422, { status: 422, title: 'unprocessable-entity', data: { message: 'Refreshes are not supported in the public API' } })
     const { errors } = await step(sync())
-    expect(errors).toMatch(/HTTP 422 Unprocessable Entity on POST \/v1\/jobs\)\. Airbyte said: "Refreshes are not supported in the public API"/)
+    expect(errors).toMatch(
+      /HTTP 422 Unprocessable Entity on POST \/v1\/jobs\)\. Airbyte said: "Refreshes are not supported in the public API"/
+    )
   })
 })
 
@@ -667,15 +795,26 @@ describe('airbyte inputs', () => {
     const specific = s.specific as AirbyteSettings
     expect(airbyte.targets(specific)).toHaveLength(2)
     expect(specific).toMatchObject({ jobType: 'sync', ifRunning: 'fail', credentials: { kind: 'application', clientId: 'client-1' } })
-    expect((settings({ provider: 'airbyte', action: 'reset', connection_id: CONN, ...CLIENT }).specific as AirbyteSettings).jobType).toBe('reset')
-    expect((settings({ provider: 'airbyte', action: 'Clear', connection_id: CONN, ...CLIENT }).specific as AirbyteSettings).jobType).toBe('clear')
+    expect((settings({ provider: 'airbyte', action: 'reset', connection_id: CONN, ...CLIENT }).specific as AirbyteSettings).jobType).toBe(
+      'reset'
+    )
+    expect((settings({ provider: 'airbyte', action: 'Clear', connection_id: CONN, ...CLIENT }).specific as AirbyteSettings).jobType).toBe(
+      'clear'
+    )
     expect(settings({ provider: 'airbyte', action: 'CLEAR', connection_id: CONN, ...CLIENT }).common.actionKind).toBe('wait')
     expect(settings({ provider: 'airbyte', action: 'CANCEL', job_id: '1', ...CLIENT }).common.actionKind).toBe('report')
   })
 
   it('takes credentials from the env, a ready token, or none on a self-managed server', () => {
-    const fromEnv = settings({ provider: 'airbyte', connection_id: CONN }, { AIRBYTE_CLIENT_ID: 'id-env', AIRBYTE_CLIENT_SECRET: 'secret-env' })
-    expect((fromEnv.specific as AirbyteSettings).credentials).toEqual({ kind: 'application', clientId: 'id-env', clientSecret: 'secret-env' })
+    const fromEnv = settings(
+      { provider: 'airbyte', connection_id: CONN },
+      { AIRBYTE_CLIENT_ID: 'id-env', AIRBYTE_CLIENT_SECRET: 'secret-env' }
+    )
+    expect((fromEnv.specific as AirbyteSettings).credentials).toEqual({
+      kind: 'application',
+      clientId: 'id-env',
+      clientSecret: 'secret-env'
+    })
     expect(airbyte.secrets(fromEnv.specific as AirbyteSettings)).toEqual(['secret-env'])
     const token = settings({ provider: 'airbyte', connection_id: CONN }, { AIRBYTE_API_KEY: 'ready' })
     expect(airbyte.secrets(token.specific as AirbyteSettings)).toEqual(['ready'])
@@ -698,8 +837,8 @@ describe('airbyte inputs', () => {
     expect(problems({ provider: 'airbyte', connection_id: CONN, base_url: 'not a url' })).toEqual([
       'base_url must be an http(s) URL such as https://api.example.com/v1, got "not a url"'
     ])
-    expect(problems({ provider: 'airbyte', action: 'STATUS', job_id: '5', connection_id: `${CONN},${CONN.replace('e7', 'f7')}`, ...CLIENT })[0]).toMatch(
-      /STATUS acts on one job/
-    )
+    expect(
+      problems({ provider: 'airbyte', action: 'STATUS', job_id: '5', connection_id: `${CONN},${CONN.replace('e7', 'f7')}`, ...CLIENT })[0]
+    ).toMatch(/STATUS acts on one job/)
   })
 })

@@ -21,9 +21,21 @@ const CONNECTION = airbyteConnection('succeeds', 1)
 function base(kind: Base): Record<string, string> {
   switch (kind) {
     case 'fivetran':
-      return { provider: 'fivetran', api_key: FIVETRAN_KEY, api_secret: FIVETRAN_SECRET, base_url: emulator.baseUrl('fivetran'), connector_id: 'succeeds' }
+      return {
+        provider: 'fivetran',
+        api_key: FIVETRAN_KEY,
+        api_secret: FIVETRAN_SECRET,
+        base_url: emulator.baseUrl('fivetran'),
+        connector_id: 'succeeds'
+      }
     case 'airbyte':
-      return { provider: 'airbyte', client_id: AIRBYTE_CLIENT_ID, client_secret: AIRBYTE_CLIENT_SECRET, base_url: emulator.baseUrl('airbyte'), connection_id: CONNECTION }
+      return {
+        provider: 'airbyte',
+        client_id: AIRBYTE_CLIENT_ID,
+        client_secret: AIRBYTE_CLIENT_SECRET,
+        base_url: emulator.baseUrl('airbyte'),
+        connection_id: CONNECTION
+      }
     case 'hightouch':
       return { provider: 'hightouch', api_key: HIGHTOUCH_KEY, base_url: emulator.baseUrl('hightouch'), sync_id: '1001' }
     case 'none':
@@ -63,12 +75,24 @@ const CASES: [Base, Record<string, string>, RegExp][] = [
   ['fivetran', { action: 'FORCE_RESYNC', table: 'orders' }, /schema is required for FORCE_RESYNC/],
   ['fivetran', { action: 'FORCE_RESYNC', schema: 'public' }, /table is required for FORCE_RESYNC/],
   ['fivetran', { connector_id: 'succeeds,succeeds' }, /connector_id lists the same connector twice/],
-  ['fivetran', { restore_schedule: 'true', dont_disable_sync: 'true' }, /restore_schedule: true has nothing to restore when dont_disable_sync is set/],
+  [
+    'fivetran',
+    { restore_schedule: 'true', dont_disable_sync: 'true' },
+    /restore_schedule: true has nothing to restore when dont_disable_sync is set/
+  ],
   ['fivetran', { force: 'always' }, /force must be true or false, got "always"/],
   ['fivetran', { restore_schedule: 'y' }, /restore_schedule must be true or false, got "y"/],
-  ['fivetran', { action: 'START', job_id: 'succeeds@2026-01-05T18:12:49.562Z' }, /job_id is only used by WAIT and STATUS for fivetran, not START/],
+  [
+    'fivetran',
+    { action: 'START', job_id: 'succeeds@2026-01-05T18:12:49.562Z' },
+    /job_id is only used by WAIT and STATUS for fivetran, not START/
+  ],
   ['fivetran', { action: 'WAIT', job_id: '12345' }, /job_id must be CONNECTOR_ID@BASELINE .*got "12345"/],
-  ['fivetran', { action: 'WAIT', job_id: 'other@2026-01-05T18:12:49.562Z' }, /connector_id "succeeds" does not match the connector of job_id \("other"\)/],
+  [
+    'fivetran',
+    { action: 'WAIT', job_id: 'other@2026-01-05T18:12:49.562Z' },
+    /connector_id "succeeds" does not match the connector of job_id \("other"\)/
+  ],
   // Airbyte
   ['airbyte', { connection_id: 'not-a-uuid' }, /connection_id must be a connection UUID .*got "not-a-uuid"/],
   ['airbyte', { connection_id: '' }, /connection_id is required for SYNC/],

@@ -17,7 +17,10 @@ describe('CLI arguments', () => {
   })
 
   it('prefers flags to INPUT_* to the DataOps env names', () => {
-    const read = cliInputReader({ connector_id: 'flag' }, { INPUT_CONNECTOR_ID: 'input', CONNECTOR_ID: 'env', INPUT_SCHEMA: 'public', TABLE: 't' })
+    const read = cliInputReader(
+      { connector_id: 'flag' },
+      { INPUT_CONNECTOR_ID: 'input', CONNECTOR_ID: 'env', INPUT_SCHEMA: 'public', TABLE: 't' }
+    )
     expect(read('connector_id', 'CONNECTOR_ID')).toBe('flag')
     expect(read('schema', 'SCHEMA')).toBe('public')
     expect(read('table', 'TABLE')).toBe('t')

@@ -25,8 +25,7 @@ function fivetran(inputs: Record<string, string>) {
   })
 }
 
-const calls = (method: string, suffix = '') =>
-  emulator.requests.filter((r) => r.method === method && r.path.endsWith(suffix))
+const calls = (method: string, suffix = '') => emulator.requests.filter((r) => r.method === method && r.path.endsWith(suffix))
 
 describe('fivetran START', () => {
   it('switches to manual, triggers once, waits and reports success', async () => {
@@ -118,7 +117,7 @@ describe('fivetran START', () => {
     expect(message).toMatch(/connections/)
   })
 
-  it('says the credentials were refused on a 401, showing Fivetran\'s message', async () => {
+  it("says the credentials were refused on a 401, showing Fivetran's message", async () => {
     const run = await fivetran({ action: 'START', connector_id: 'succeeds', api_secret: 'wrong-secret' })
     expect(run.code).toBe(1)
     expect(errors(run).join('\n')).toMatch(/refused the API key and secret \(HTTP 401.*Invalid API key or secret/)
@@ -277,7 +276,10 @@ describe('fivetran STATUS, TEST, FORCE_RESYNC', () => {
 describe('fivetran bad input', () => {
   it.each([
     [{ action: 'START' }, /connector_id is required/],
-    [{ action: 'LAUNCH', connector_id: 'succeeds' }, /action must be one of STATUS, START, TEST, FORCE_RESYNC, WAIT, SYNC for fivetran, got "LAUNCH"/],
+    [
+      { action: 'LAUNCH', connector_id: 'succeeds' },
+      /action must be one of STATUS, START, TEST, FORCE_RESYNC, WAIT, SYNC for fivetran, got "LAUNCH"/
+    ],
     [{ action: 'FORCE_RESYNC', connector_id: 'succeeds', schema: 'public' }, /table is required for FORCE_RESYNC/],
     [{ action: 'START', connector_id: 'succeeds', timeout: 'soon' }, /timeout must be a duration .* got "soon"/]
   ])('%j fails before any request', async (inputs, message) => {

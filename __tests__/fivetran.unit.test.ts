@@ -14,7 +14,7 @@ import {
 import { fivetran } from '../src/providers/fivetran/index.js'
 import { envInputReader } from '../src/inputs.js'
 import { readSettings } from '../src/settings.js'
-import { InputError } from '../src/errors.js'
+import type { InputError } from '../src/errors.js'
 import type { Provider } from '../src/providers/types.js'
 
 /** A connection as Fivetran returns it (trimmed from a documented example). */
@@ -76,7 +76,7 @@ describe('completion detection', () => {
 })
 
 describe('baselines and job ids', () => {
-  it('takes the newer timestamp, keeping Fivetran\'s own text', () => {
+  it("takes the newer timestamp, keeping Fivetran's own text", () => {
     expect(lastCompletion(connection({ failed_at: '2024-03-17T12:31:40.870504Z' }))).toBe('2024-03-17T12:31:40.870504Z')
     expect(lastCompletion(connection())).toBe(BASELINE)
     expect(lastCompletion(connection({ succeeded_at: null }))).toBeNull()
@@ -118,10 +118,12 @@ describe('setup tests and alerts', () => {
   })
 
   it('describes alerts on one line each', () => {
-    expect(describeAlerts([{ code: 'reconnect', message: 'Reconnect' }, { code: 'resync_table_warning', message: 'Resync Table Warning', details: 'orders' }])).toEqual([
-      'reconnect: Reconnect',
-      'resync_table_warning: Resync Table Warning (orders)'
-    ])
+    expect(
+      describeAlerts([
+        { code: 'reconnect', message: 'Reconnect' },
+        { code: 'resync_table_warning', message: 'Resync Table Warning', details: 'orders' }
+      ])
+    ).toEqual(['reconnect: Reconnect', 'resync_table_warning: Resync Table Warning (orders)'])
   })
 })
 
@@ -153,21 +155,39 @@ describe('fivetran settings', () => {
 
   it('applies the defaults the action.yml cannot declare', () => {
     const s = read({ ...base, INPUT_CONNECTOR_ID: 'a' })
-    expect(s.common).toMatchObject({ action: 'START', wait: true, timeoutMs: 3_600_000, pollIntervalMs: 30_000, baseUrl: 'https://api.fivetran.com/v1' })
+    expect(s.common).toMatchObject({
+      action: 'START',
+      wait: true,
+      timeoutMs: 3_600_000,
+      pollIntervalMs: 30_000,
+      baseUrl: 'https://api.fivetran.com/v1'
+    })
   })
 
   it('maps SYNC to START and reads DataOps env names', () => {
-    const s = read({ INPUT_PROVIDER: 'fivetran', FIVETRAN_ACTION: 'sync', CONNECTOR_ID: 'a,b', FIVETRAN_API_KEY: 'k', FIVETRAN_API_SECRET: 's', FIVETRAN_DONT_DISABLE_SYNC: 'anything' })
+    const s = read({
+      INPUT_PROVIDER: 'fivetran',
+      FIVETRAN_ACTION: 'sync',
+      CONNECTOR_ID: 'a,b',
+      FIVETRAN_API_KEY: 'k',
+      FIVETRAN_API_SECRET: 's',
+      FIVETRAN_DONT_DISABLE_SYNC: 'anything'
+    })
     expect(s.common.action).toBe('START')
     expect(s.specific).toMatchObject({ connectorIds: ['a', 'b'], dontDisableSync: true })
   })
 
   it('reads FIVETRAN_DONT_DISABLE_SYNC=false as not set', () => {
-    expect(read({ ...base, INPUT_CONNECTOR_ID: 'a', FIVETRAN_DONT_DISABLE_SYNC: 'false' }).specific).toMatchObject({ dontDisableSync: false })
+    expect(read({ ...base, INPUT_CONNECTOR_ID: 'a', FIVETRAN_DONT_DISABLE_SYNC: 'false' }).specific).toMatchObject({
+      dontDisableSync: false
+    })
   })
 
   it('takes the connector from a WAIT job_id, and checks that both agree', () => {
-    expect(read({ ...base, INPUT_ACTION: 'WAIT', INPUT_JOB_ID: 'a@none' }).specific).toMatchObject({ connectorIds: ['a'], job: { connectorId: 'a', baseline: null } })
+    expect(read({ ...base, INPUT_ACTION: 'WAIT', INPUT_JOB_ID: 'a@none' }).specific).toMatchObject({
+      connectorIds: ['a'],
+      job: { connectorId: 'a', baseline: null }
+    })
     expect(problems({ ...base, INPUT_ACTION: 'WAIT', INPUT_JOB_ID: 'a@none', INPUT_CONNECTOR_ID: 'b' })).toEqual([
       'connector_id "b" does not match the connector of job_id ("a")'
     ])
@@ -187,8 +207,12 @@ describe('fivetran settings', () => {
 
   it('names a bad provider, action and base_url', () => {
     expect(problems({ INPUT_PROVIDER: 'stitch' })).toEqual(['provider must be one of fivetran, got "stitch"'])
-    expect(problems({ ...base, INPUT_CONNECTOR_ID: 'a', INPUT_ACTION: 'go' })[0]).toMatch(/^action must be one of STATUS, START, TEST, FORCE_RESYNC, WAIT, SYNC for fivetran, got "GO"/)
-    expect(problems({ ...base, INPUT_CONNECTOR_ID: 'a', INPUT_BASE_URL: 'ftp://x' })).toEqual(['base_url must start with https:// or http://, got "ftp://x"'])
+    expect(problems({ ...base, INPUT_CONNECTOR_ID: 'a', INPUT_ACTION: 'go' })[0]).toMatch(
+      /^action must be one of STATUS, START, TEST, FORCE_RESYNC, WAIT, SYNC for fivetran, got "GO"/
+    )
+    expect(problems({ ...base, INPUT_CONNECTOR_ID: 'a', INPUT_BASE_URL: 'ftp://x' })).toEqual([
+      'base_url must start with https:// or http://, got "ftp://x"'
+    ])
     expect(problems({ ...base, INPUT_CONNECTOR_ID: 'a', INPUT_BASE_URL: 'not a url' })[0]).toMatch(/^base_url must be an http\(s\) URL/)
   })
 })

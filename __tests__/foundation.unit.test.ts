@@ -123,7 +123,14 @@ describe('errors', () => {
   })
 
   it('describes an HTTP error with status, reason and the provider message', () => {
-    const e = new ApiError({ kind: 'http', request: 'GET /v1/x', status: 404, reason: 'Not Found', providerCode: 'NotFound', providerMessage: 'gone' })
+    const e = new ApiError({
+      kind: 'http',
+      request: 'GET /v1/x',
+      status: 404,
+      reason: 'Not Found',
+      providerCode: 'NotFound',
+      providerMessage: 'gone'
+    })
     expect(e.message).toBe('GET /v1/x failed with HTTP 404 Not Found [NotFound]: gone')
   })
 })

@@ -9,12 +9,13 @@ describe('leak check', () => {
     const clean = { stdout: '::debug::GET /v1/connections/x -> 200', stderr: '', summary: '', outputs: {} }
     expect(leaks(clean, { api_key: 'key-abcdef', api_secret: 'secret-ghijkl' })).toEqual([])
     const basic = Buffer.from('key-abcdef:secret-ghijkl').toString('base64')
-    expect(leaks({ ...clean, stderr: `Authorization: Basic ${basic}` }, { api_key: 'key-abcdef', api_secret: 'secret-ghijkl' })).toHaveLength(1)
+    expect(
+      leaks({ ...clean, stderr: `Authorization: Basic ${basic}` }, { api_key: 'key-abcdef', api_secret: 'secret-ghijkl' })
+    ).toHaveLength(1)
     expect(leaks({ ...clean, summary: 'secret-ghijkl' }, { api_secret: 'secret-ghijkl' })).toEqual(['secr… in summary'])
     const token = [...emulatorSecrets][0]
     expect(leaks({ ...clean, outputs: { result: `{"token":"${token}"}` } }, {})).toHaveLength(1)
     // The runner's own mask command is the one place a secret may be written.
     expect(leaks({ ...clean, stdout: '::add-mask::secret-ghijkl' }, { api_secret: 'secret-ghijkl' })).toEqual([])
   })
-
 })

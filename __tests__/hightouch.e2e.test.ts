@@ -120,7 +120,9 @@ describe('hightouch SYNC', () => {
     const other = String(result.data[1].id)
     expect(errors(run).join('\n')).toContain(`run ${other} failed (Cannot generate sync plan due to unmet dependencies.)`)
     expect(run.summary).toContain(`| ${run.outputs.job_id} | success |`)
-    expect(run.summary).toContain(`| ${other} | failed | 0 / 0 / 0 | 0 / 0 / 0 | 0 / 0 / 0 | Cannot generate sync plan due to unmet dependencies. |`)
+    expect(run.summary).toContain(
+      `| ${other} | failed | 0 / 0 / 0 | 0 / 0 / 0 | 0 / 0 / 0 | Cannot generate sync plan due to unmet dependencies. |`
+    )
   })
 
   it('fails a failed run with its error text', async () => {
@@ -179,7 +181,11 @@ describe('hightouch SYNC', () => {
       ['1001', 'succeeded'],
       ['1003', 'failed']
     ])
-    expect(triggers().map((t) => t.path).sort()).toEqual(['/api/v1/syncs/1001/trigger', '/api/v1/syncs/1003/trigger'])
+    expect(
+      triggers()
+        .map((t) => t.path)
+        .sort()
+    ).toEqual(['/api/v1/syncs/1001/trigger', '/api/v1/syncs/1003/trigger'])
   })
 
   it('reads the key from HIGHTOUCH_API_KEY', async () => {
@@ -193,11 +199,13 @@ describe('hightouch SYNC', () => {
 })
 
 describe('hightouch errors', () => {
-  it('on a 401 fails with Hightouch\'s own message', async () => {
+  it("on a 401 fails with Hightouch's own message", async () => {
     const run = await hightouch({ action: 'SYNC', sync_id: '1001', api_key: 'not-the-key-at-all' })
     expect(run.code).toBe(1)
     const message = errors(run).join('\n')
-    expect(message).toMatch(/Hightouch refused the API key \(HTTP 401 Unauthorized on POST \/hightouch\/api\/v1\/syncs\/1001\/trigger\): Authentication error: Token is invalid/)
+    expect(message).toMatch(
+      /Hightouch refused the API key \(HTTP 401 Unauthorized on POST \/hightouch\/api\/v1\/syncs\/1001\/trigger\): Authentication error: Token is invalid/
+    )
     expect(message).toMatch(/Check api_key/)
     expect(triggers()).toHaveLength(1)
   })
@@ -205,7 +213,9 @@ describe('hightouch errors', () => {
   it('on a 404 fails with the HTTP reason, saying which sync was not found', async () => {
     const run = await hightouch({ action: 'SYNC', sync_id: '424242' })
     expect(run.code).toBe(1)
-    expect(errors(run).join('\n')).toMatch(/Sync 424242 was not found \(HTTP 404 Not Found on POST \/hightouch\/api\/v1\/syncs\/424242\/trigger\)\. Check sync_id/)
+    expect(errors(run).join('\n')).toMatch(
+      /Sync 424242 was not found \(HTTP 404 Not Found on POST \/hightouch\/api\/v1\/syncs\/424242\/trigger\)\. Check sync_id/
+    )
     expect(triggers()).toHaveLength(1)
   })
 
@@ -285,7 +295,9 @@ describe('hightouch trigger answers lost or refused', () => {
     expect(run.outputs.status).toBe('failed')
     expect(triggers()).toHaveLength(1)
     expect(hightouchEmulator.runsStarted).toBe(0)
-    expect(errors(run).join('\n')).toMatch(/trigger's answer was lost \(.*HTTP 500 Internal Server Error.*\) and no run of sync 1001 was created/)
+    expect(errors(run).join('\n')).toMatch(
+      /trigger's answer was lost \(.*HTTP 500 Internal Server Error.*\) and no run of sync 1001 was created/
+    )
     expect(run.elapsedMs).toBeLessThan(8000)
   })
 

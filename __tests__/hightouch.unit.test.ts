@@ -100,7 +100,11 @@ describe('viewRun: every job in data must succeed', () => {
   })
 
   it('succeeds only when every job succeeded', () => {
-    expect(viewRun(runs(syncRun(), syncRun({ id: 43 })), '42')).toMatchObject({ kind: 'ended', status: 'succeeded', providerStatus: 'success' })
+    expect(viewRun(runs(syncRun(), syncRun({ id: 43 })), '42')).toMatchObject({
+      kind: 'ended',
+      status: 'succeeded',
+      providerStatus: 'success'
+    })
   })
 
   it('fails when another job failed though the run succeeded; the failed job gives provider_status', () => {
@@ -119,7 +123,7 @@ describe('viewRun: every job in data must succeed', () => {
     expect(statuses('cancelled', 'failed', 'warning')).toMatchObject({ status: 'failed', providerStatus: 'failed' })
   })
 
-  it('reports the run\'s own status while it goes, the verdict once ended', () => {
+  it("reports the run's own status while it goes, the verdict once ended", () => {
     expect(currentStatus(viewRun(runs(syncRun({ status: 'queued' })), '42'))).toEqual({ status: 'queued', providerStatus: 'queued' })
     expect(currentStatus(viewRun(runs(syncRun({ status: 'reporting' })), '42'))).toEqual({ status: 'running', providerStatus: 'reporting' })
     expect(currentStatus({ kind: 'invisible' })).toEqual({ status: 'unknown' })
@@ -159,7 +163,9 @@ describe('rows and summary', () => {
     expect(describeProblems([warning], '42')).toEqual(['8 rows rejected'])
     expect(describeProblems([syncRun({ status: 'failed', error: 'No access' })], '42')).toEqual(['No access'])
     expect(describeProblems([syncRun({ status: 'cancelled' })], '42')).toEqual([])
-    expect(describeProblems([syncRun(), syncRun({ id: 43, status: 'failed', error: 'No access' })], '42')).toEqual(['run 43 failed (No access)'])
+    expect(describeProblems([syncRun(), syncRun({ id: 43, status: 'failed', error: 'No access' })], '42')).toEqual([
+      'run 43 failed (No access)'
+    ])
   })
 
   it('links the run in the app only when the workspace slug is known', () => {
@@ -195,7 +201,7 @@ describe('reading answers', () => {
     }
   })
 
-  it('reads the trigger\'s run id as a string', () => {
+  it("reads the trigger's run id as a string", () => {
     expect(readTriggeredRunId({ id: '123' })).toBe('123')
     expect(readTriggeredRunId({ id: 123 })).toBe('123')
     expect(readTriggeredRunId({})).toBeUndefined()
@@ -203,7 +209,13 @@ describe('reading answers', () => {
   })
 
   it('finds a sync by its exact slug', () => {
-    const list = { hasMore: false, data: [{ id: 7, slug: 'other' }, { id: 8, slug: 'orders' }] }
+    const list = {
+      hasMore: false,
+      data: [
+        { id: 7, slug: 'other' },
+        { id: 8, slug: 'orders' }
+      ]
+    }
     expect(findSyncBySlug(list, 'orders', 'GET')?.id).toBe(8)
     expect(findSyncBySlug({ hasMore: false, data: [] }, 'orders', 'GET')).toBeUndefined()
     expect(() => findSyncBySlug({}, 'orders', 'GET')).toThrow(ApiError)
@@ -220,9 +232,14 @@ describe('reading answers', () => {
   })
 
   it('parses Hightouch errors: message and details for 401 and 422, message for others', () => {
-    expect(parseHightouchError(401, { message: 'Authentication error', details: 'Token is invalid' }).message).toBe('Authentication error: Token is invalid')
+    expect(parseHightouchError(401, { message: 'Authentication error', details: 'Token is invalid' }).message).toBe(
+      'Authentication error: Token is invalid'
+    )
     expect(
-      parseHightouchError(422, { message: 'Validation failed', details: { 'requestBody.syncId': { message: "Not match in '^[0-9]+$'", value: 'abc' } } }).message
+      parseHightouchError(422, {
+        message: 'Validation failed',
+        details: { 'requestBody.syncId': { message: "Not match in '^[0-9]+$'", value: 'abc' } }
+      }).message
     ).toBe(`Validation failed: requestBody.syncId: Not match in '^[0-9]+$' (value "abc")`)
     expect(parseHightouchError(404, { message: 'Not found', details: 'sync 5' }).message).toBe('Not found')
     expect(parseHightouchError(429, { error: 'Rate limit exceeded' }).message).toBe('Rate limit exceeded')
@@ -269,7 +286,9 @@ describe('hightouch settings', () => {
     const s = settings({ sync_slug: 'a\nb', full_resync: 'TRUE', fail_on_warning: 'False' }, { HIGHTOUCH_API_KEY: 'env-key' })
     expect(s.specific).toMatchObject({ syncs: ['a', 'b'], bySlug: true, fullResync: true, failOnWarning: false, apiKey: 'env-key' })
     expect(hightouch.warningsPass?.(s.specific as never)).toBe(true)
-    expect(settings({ sync_id: '1', api_key: 'input-key' }, { HIGHTOUCH_API_KEY: 'env-key' }).specific).toMatchObject({ apiKey: 'input-key' })
+    expect(settings({ sync_id: '1', api_key: 'input-key' }, { HIGHTOUCH_API_KEY: 'env-key' }).specific).toMatchObject({
+      apiKey: 'input-key'
+    })
   })
 
   it('names the input and the value expected for each problem, all at once', () => {
@@ -278,16 +297,22 @@ describe('hightouch settings', () => {
       'api_key is required (or the HIGHTOUCH_API_KEY env variable): a Hightouch workspace API key'
     ])
     expect(problems({ api_key: 'k' })).toEqual([expect.stringMatching(/^sync_id or sync_slug is required/)])
-    expect(problems({ api_key: 'k', sync_id: '1', sync_slug: 'x' })).toEqual([expect.stringMatching(/^give sync_id or sync_slug, not both/)])
+    expect(problems({ api_key: 'k', sync_id: '1', sync_slug: 'x' })).toEqual([
+      expect.stringMatching(/^give sync_id or sync_slug, not both/)
+    ])
     expect(problems({ api_key: 'k', sync_id: '1,1' })).toEqual(['sync_id lists the same sync twice'])
     expect(problems({ api_key: 'k', sync_id: '1', workspace_slug: 'a/b' })).toEqual([expect.stringMatching(/^workspace_slug must be/)])
   })
 
   it('WAIT and STATUS need one sync and a numeric job_id; SYNC takes none', () => {
     expect(problems({ api_key: 'k', sync_id: '1', action: 'WAIT' })).toEqual([expect.stringMatching(/^job_id is required for WAIT/)])
-    expect(problems({ api_key: 'k', sync_id: '1', action: 'status', job_id: '12a' })).toEqual([expect.stringMatching(/^job_id must be a Hightouch sync run id/)])
+    expect(problems({ api_key: 'k', sync_id: '1', action: 'status', job_id: '12a' })).toEqual([
+      expect.stringMatching(/^job_id must be a Hightouch sync run id/)
+    ])
     expect(problems({ api_key: 'k', sync_id: '1,2', action: 'WAIT', job_id: '5' })).toEqual([expect.stringMatching(/^WAIT takes one sync/)])
-    expect(problems({ api_key: 'k', sync_id: '1', job_id: '5' })).toEqual(['job_id is only used by WAIT and STATUS for hightouch, not SYNC'])
+    expect(problems({ api_key: 'k', sync_id: '1', job_id: '5' })).toEqual([
+      'job_id is only used by WAIT and STATUS for hightouch, not SYNC'
+    ])
     expect(settings({ api_key: 'k', sync_slug: 'x', action: 'WAIT', job_id: '5' }).specific).toMatchObject({ runId: '5' })
   })
 
@@ -374,7 +399,7 @@ describe('hightouch SYNC (nock)', () => {
     expect(io.outputs).toMatchObject({ job_id: '1', status: 'queued' })
   })
 
-  it('resolves a slug, then triggers the sync\'s id', async () => {
+  it("resolves a slug, then triggers the sync's id", async () => {
     const scope = api()
       .get('/api/v1/syncs')
       .query({ slug: 'orders-to-crm' })
@@ -422,29 +447,44 @@ describe('hightouch SYNC (nock)', () => {
     ['interrupted', '', 1, 'failed', 'interrupted'],
     ['cancelled', '', 1, 'cancelled', 'cancelled'],
     ['failed', '', 1, 'failed', 'failed']
-  ])('a run that ends %s (fail_on_warning "%s") exits %i with status %s', async (runStatus, failOnWarning, code, status, providerStatus) => {
+  ])(
+    'a run that ends %s (fail_on_warning "%s") exits %i with status %s',
+    async (runStatus, failOnWarning, code, status, providerStatus) => {
+      const scope = api()
+        .post('/api/v1/syncs/1/trigger')
+        .reply(200, { id: '42' })
+        .get(runsPath('1'))
+        .query({ runId: '42' })
+        .reply(200, runs(syncRun({ status: runStatus, error: runStatus === 'failed' ? 'Query failed' : null })))
+      const { result, io } = await step({ sync_id: '1', fail_on_warning: failOnWarning })
+      scope.done()
+      expect(result.exitCode).toBe(code)
+      expect(io.outputs).toMatchObject({ status, provider_status: providerStatus })
+      if (runStatus === 'failed') expect(io.errors.join('\n')).toMatch(/ended failed: Query failed/)
+    }
+  )
+
+  it('fails when another job in data failed, summing rows over all jobs and listing each', async () => {
+    const other = syncRun({
+      id: 43,
+      status: 'failed',
+      successfulRows: { addedCount: 1 },
+      error: 'Cannot generate sync plan due to unmet dependencies.'
+    })
     const scope = api()
       .post('/api/v1/syncs/1/trigger')
       .reply(200, { id: '42' })
       .get(runsPath('1'))
       .query({ runId: '42' })
-      .reply(200, runs(syncRun({ status: runStatus, error: runStatus === 'failed' ? 'Query failed' : null })))
-    const { result, io } = await step({ sync_id: '1', fail_on_warning: failOnWarning })
-    scope.done()
-    expect(result.exitCode).toBe(code)
-    expect(io.outputs).toMatchObject({ status, provider_status: providerStatus })
-    if (runStatus === 'failed') expect(io.errors.join('\n')).toMatch(/ended failed: Query failed/)
-  })
-
-  it('fails when another job in data failed, summing rows over all jobs and listing each', async () => {
-    const other = syncRun({ id: 43, status: 'failed', successfulRows: { addedCount: 1 }, error: 'Cannot generate sync plan due to unmet dependencies.' })
-    const scope = api().post('/api/v1/syncs/1/trigger').reply(200, { id: '42' }).get(runsPath('1')).query({ runId: '42' }).reply(200, runs(syncRun(), other))
+      .reply(200, runs(syncRun(), other))
     const { result, io } = await step({ sync_id: '1' })
     scope.done()
     expect(result.exitCode).toBe(1)
     expect(io.outputs).toMatchObject({ status: 'failed', provider_status: 'failed', rows_synced: '786' })
     expect(io.errors.join('\n')).toMatch(/ended failed \(2 jobs in the run's data\): run 43 failed \(Cannot generate sync plan/)
-    expect(io.summary).toContain('| 43 | failed | 773 / 10 / 2 | 1 / 0 / 0 | 0 / 0 / 0 | Cannot generate sync plan due to unmet dependencies. |')
+    expect(io.summary).toContain(
+      '| 43 | failed | 773 / 10 / 2 | 1 / 0 / 0 | 0 / 0 / 0 | Cannot generate sync plan due to unmet dependencies. |'
+    )
   })
 
   it('warns about an unknown status once and waits on; checks again after a 200 without a status', async () => {
@@ -499,7 +539,9 @@ describe('hightouch SYNC (nock)', () => {
     const { result, io } = await step({ sync_id: '1', timeout: '2m' })
     expect(result.exitCode).toBe(1)
     expect(io.outputs).toMatchObject({ status: 'timed_out', job_id: '42', provider_status: 'processing' })
-    expect(io.errors.join('\n')).toMatch(/Timed out after 2m waiting for sync run 42 of sync 1\. Hightouch has no API to cancel a run, so it goes on \(sync 1, run 42\)\. Last seen: processing, 30% complete\./)
+    expect(io.errors.join('\n')).toMatch(
+      /Timed out after 2m waiting for sync run 42 of sync 1\. Hightouch has no API to cancel a run, so it goes on \(sync 1, run 42\)\. Last seen: processing, 30% complete\./
+    )
   })
 })
 
@@ -539,7 +581,9 @@ describe('hightouch lost trigger answers (nock)', () => {
     expect(result.exitCode).toBe(1)
     expect(io.outputs.status).toBe('failed')
     expect(io.outputs.job_id).toBeUndefined()
-    expect(io.errors.join('\n')).toMatch(/answer was lost \(POST \/api\/v1\/syncs\/1\/trigger failed with HTTP 500 Internal Server Error\) and no run of sync 1 was created in the 2m/)
+    expect(io.errors.join('\n')).toMatch(
+      /answer was lost \(POST \/api\/v1\/syncs\/1\/trigger failed with HTTP 500 Internal Server Error\) and no run of sync 1 was created in the 2m/
+    )
     expect(clock.now() - T0).toBeGreaterThanOrEqual(120_000)
     expect(clock.now() - T0).toBeLessThan(150_000)
   })
@@ -571,7 +615,7 @@ describe('hightouch lost trigger answers (nock)', () => {
 })
 
 describe('hightouch errors (nock)', () => {
-  it('a 401 fails with Hightouch\'s own message and details', async () => {
+  it("a 401 fails with Hightouch's own message and details", async () => {
     api().post('/api/v1/syncs/1/trigger').reply(401, { message: 'Authentication error', details: 'Token is invalid' })
     const { result, io } = await step({ sync_id: '1' })
     expect(result.exitCode).toBe(1)
@@ -589,13 +633,16 @@ describe('hightouch errors (nock)', () => {
     expect(wait.io.errors[0]).toMatch(/^Sync 9 or its run 5 was not found \(HTTP 404 Not Found/)
   })
 
-  it('another code fails with the HTTP reason and the body\'s message; a 422 with its details', async () => {
+  it("another code fails with the HTTP reason and the body's message; a 422 with its details", async () => {
     api().post('/api/v1/syncs/1/trigger').reply(400, { message: 'Sync is disabled' })
     const bad = await step({ sync_id: '1' })
     expect(bad.io.errors[0]).toBe('Hightouch answered HTTP 400 Bad Request on POST /api/v1/syncs/1/trigger for sync 1: Sync is disabled')
     api()
       .post('/api/v1/syncs/1/trigger')
-      .reply(422, { message: 'Validation failed', details: { 'requestBody.fullResync': { message: 'invalid boolean value', value: 'yes' } } })
+      .reply(422, {
+        message: 'Validation failed',
+        details: { 'requestBody.fullResync': { message: 'invalid boolean value', value: 'yes' } }
+      })
     const invalid = await step({ sync_id: '1' })
     expect(invalid.io.errors[0]).toBe(
       'Hightouch answered HTTP 422 Unprocessable Entity on POST /api/v1/syncs/1/trigger for sync 1: Validation failed: requestBody.fullResync: invalid boolean value (value "yes")'
@@ -619,7 +666,11 @@ describe('hightouch WAIT and STATUS (nock)', () => {
   })
 
   it('STATUS reports a running run once and passes', async () => {
-    const scope = api().get(runsPath('3')).query({ runId: '42' }).once().reply(200, runs(syncRun({ status: 'processing', finishedAt: null })))
+    const scope = api()
+      .get(runsPath('3'))
+      .query({ runId: '42' })
+      .once()
+      .reply(200, runs(syncRun({ status: 'processing', finishedAt: null })))
     const { result, io } = await step({ sync_id: '3', action: 'STATUS', job_id: '42' })
     scope.done()
     expect(result.exitCode).toBe(0)
@@ -628,7 +679,10 @@ describe('hightouch WAIT and STATUS (nock)', () => {
   })
 
   it('STATUS of a failed run reports it without failing; of an unknown run, fails', async () => {
-    api().get(runsPath('3')).query({ runId: '42' }).reply(200, runs(syncRun({ status: 'failed' })))
+    api()
+      .get(runsPath('3'))
+      .query({ runId: '42' })
+      .reply(200, runs(syncRun({ status: 'failed' })))
     const failed = await step({ sync_id: '3', action: 'STATUS', job_id: '42' })
     expect(failed.result.exitCode).toBe(0)
     expect(failed.io.outputs.status).toBe('failed')

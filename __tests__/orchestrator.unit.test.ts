@@ -41,7 +41,12 @@ function inputs(values: Record<string, string>) {
 describe('orchestrate', () => {
   it('sets every output of one target and passes', async () => {
     const io = new MemoryIo()
-    const result = await orchestrate({ io, read: inputs({ provider: 'fake', api_key: 'sekret', ids: 'ok' }), providers, clock: new FakeClock() })
+    const result = await orchestrate({
+      io,
+      read: inputs({ provider: 'fake', api_key: 'sekret', ids: 'ok' }),
+      providers,
+      clock: new FakeClock()
+    })
     expect(result.exitCode).toBe(0)
     expect(io.outputs).toMatchObject({ job_id: 'job-ok', status: 'succeeded' })
     expect(JSON.parse(io.outputs.results)).toEqual([{ target: 'ok', job_id: 'job-ok', status: 'succeeded' }])
@@ -84,7 +89,12 @@ describe('orchestrate', () => {
     const io = new MemoryIo()
     const controller = new AbortController()
     controller.abort()
-    const result = await orchestrate({ io, read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'slow' }), providers, signal: controller.signal })
+    const result = await orchestrate({
+      io,
+      read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'slow' }),
+      providers,
+      signal: controller.signal
+    })
     expect(result.exitCode).toBe(1)
     expect(io.outputs.status).toBe('cancelled')
     expect(io.errors[0]).toBe('The workflow was cancelled; the Fake job goes on (job job-slow).')
@@ -92,17 +102,29 @@ describe('orchestrate', () => {
 
   it('warns when credentials would travel over plain http to another host', async () => {
     const io = new MemoryIo()
-    await orchestrate({ io, read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'ok', base_url: 'http://airbyte.internal:8000/api/public/v1' }), providers })
+    await orchestrate({
+      io,
+      read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'ok', base_url: 'http://airbyte.internal:8000/api/public/v1' }),
+      providers
+    })
     expect(io.lines.join('\n')).toMatch(/warning: base_url uses plain http:\/\/ to airbyte.internal:8000: credentials travel in clear text/)
     const local = new MemoryIo()
-    await orchestrate({ io: local, read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'ok', base_url: 'http://127.0.0.1:8787/x' }), providers })
+    await orchestrate({
+      io: local,
+      read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'ok', base_url: 'http://127.0.0.1:8787/x' }),
+      providers
+    })
     expect(local.lines.join('\n')).not.toMatch(/clear text/)
   })
 
   it('treats AbortedError from a provider as a cancellation', async () => {
     const io = new MemoryIo()
     const aborting = { ...fake, run: async () => Promise.reject(new AbortedError()) }
-    await orchestrate({ io, read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'x' }), providers: { fake: aborting } as unknown as Record<string, Provider<never>> })
+    await orchestrate({
+      io,
+      read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'x' }),
+      providers: { fake: aborting } as unknown as Record<string, Provider<never>>
+    })
     expect(io.outputs.status).toBe('cancelled')
   })
 })

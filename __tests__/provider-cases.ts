@@ -1,7 +1,13 @@
 // What the reliability and secrets suites need to know of each provider: inputs for a job that succeeds, one
 // that fails and one that runs long; which requests trigger and which check; how many jobs really started.
 import { expect } from '@jest/globals'
-import { AIRBYTE_CLIENT_ID, AIRBYTE_CLIENT_SECRET, AIRBYTE_WORKSPACE_ID, airbyteConnection, type AirbyteEmulator } from '../emulator/airbyte.js'
+import {
+  AIRBYTE_CLIENT_ID,
+  AIRBYTE_CLIENT_SECRET,
+  AIRBYTE_WORKSPACE_ID,
+  airbyteConnection,
+  type AirbyteEmulator
+} from '../emulator/airbyte.js'
 import { FIVETRAN_KEY, FIVETRAN_SECRET } from '../emulator/fivetran.js'
 import { HIGHTOUCH_KEY, type HightouchEmulator } from '../emulator/hightouch.js'
 import type { Emulator } from '../emulator/server.js'
@@ -43,7 +49,9 @@ export const fivetranCase: ProviderCase = {
   triggers: (e) => e.requests.filter((r) => r.provider === 'fivetran' && r.method === 'POST' && r.path.endsWith('/sync')).length,
   jobsStarted: (e) => (e.providers.fivetran as unknown as { syncsStarted: number }).syncsStarted,
   afterCancel: (e, r) => {
-    expect(errors(r).join('\n')).toMatch(/the Fivetran job goes on \(job slow_auto_\d+@[^)]+\): https:\/\/fivetran.com\/dashboard\/connectors\/slow_auto_\d+\/status/)
+    expect(errors(r).join('\n')).toMatch(
+      /the Fivetran job goes on \(job slow_auto_\d+@[^)]+\): https:\/\/fivetran.com\/dashboard\/connectors\/slow_auto_\d+\/status/
+    )
     const patches = e.requests.filter((q) => q.method === 'PATCH').map((q) => (q.body as { schedule_type: string }).schedule_type)
     expect(patches).toEqual(['manual', 'auto'])
   }
@@ -97,7 +105,9 @@ export const hightouchCase: ProviderCase = {
   jobsStarted: (e) => (e.providers.hightouch as unknown as HightouchEmulator).runsStarted,
   afterCancel: (e, r) => {
     // Hightouch has no API to cancel a run: the action says the run goes on, with its id and link.
-    expect(errors(r).join('\n')).toMatch(/the Hightouch job goes on \(job \d+\): https:\/\/app\.hightouch\.com\/acme\/syncs\/1010\/runs\/\d+/)
+    expect(errors(r).join('\n')).toMatch(
+      /the Hightouch job goes on \(job \d+\): https:\/\/app\.hightouch\.com\/acme\/syncs\/1010\/runs\/\d+/
+    )
     expect(e.requests.filter((q) => q.provider === 'hightouch' && q.method !== 'GET' && q.method !== 'POST')).toHaveLength(0)
   }
 }

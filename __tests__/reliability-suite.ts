@@ -57,157 +57,182 @@ export function reliabilitySuite(p: ProviderCase): void {
   afterAll(() => emulator.close())
   beforeEach(() => emulator.reset())
 
-describe(p.name, () => {
-  describe('while waiting', () => {
-    it.each(WAITING_FAULTS)('rides out %s: succeeded, one trigger, bounded', async (_label, fault) => {
-      emulator.addFault({ provider: p.name, method: 'GET', path: p.statusPath, skip: p.readsBeforeTrigger, ...withDate(fault) })
-      const r = await run(p)
-      expect(r.outputs.status).toBe('succeeded')
-      expect(r.code).toBe(0)
-      expect(p.triggers(emulator)).toBe(1)
-      expectBounded(r)
-    })
-  })
-
-  describe('while triggering', () => {
-    it.each([
-      ['429 with Retry-After in seconds', { kind: 'status', status: 429, retryAfter: '1' }],
-      ['429 with Retry-After as an HTTP date', { kind: 'status', status: 429, retryAfter: 'DATE+1' }],
-      ['429 without Retry-After', { kind: 'status', status: 429 }]
-    ] as const)('sends the trigger again after %s (it was refused, not run)', async (_label, fault) => {
-      emulator.addFault({ provider: p.name, method: 'POST', path: p.triggerPath, ...withDate(fault) })
-      const r = await run(p)
-      expect(r.outputs.status).toBe('succeeded')
-      expect(p.jobsStarted(emulator)).toBe(1)
-      expectBounded(r)
+  describe(p.name, () => {
+    describe('while waiting', () => {
+      it.each(WAITING_FAULTS)('rides out %s: succeeded, one trigger, bounded', async (_label, fault) => {
+        emulator.addFault({ provider: p.name, method: 'GET', path: p.statusPath, skip: p.readsBeforeTrigger, ...withDate(fault) })
+        const r = await run(p)
+        expect(r.outputs.status).toBe('succeeded')
+        expect(r.code).toBe(0)
+        expect(p.triggers(emulator)).toBe(1)
+        expectBounded(r)
+      })
     })
 
-    it.each([
-      ['a connection reset after the job was created', { kind: 'reset' }],
-      ['an answer slower than the request timeout', { kind: 'slow', delayMs: 2500 }],
-      ['a 200 whose body is cut short', { kind: 'truncated' }]
-    ] as const)('finds the job after %s instead of starting another', async (_label, fault) => {
-      emulator.addFault({ provider: p.name, method: 'POST', path: p.triggerPath, ...fault })
-      const r = await run(p)
-      expect(r.outputs.status).toBe('succeeded')
-      expect(r.code).toBe(0)
-      expect(p.triggers(emulator)).toBe(1)
-      expect(p.jobsStarted(emulator)).toBe(1)
-      expectBounded(r)
+    describe('while triggering', () => {
+      it.each([
+        ['429 with Retry-After in seconds', { kind: 'status', status: 429, retryAfter: '1' }],
+        ['429 with Retry-After as an HTTP date', { kind: 'status', status: 429, retryAfter: 'DATE+1' }],
+        ['429 without Retry-After', { kind: 'status', status: 429 }]
+      ] as const)('sends the trigger again after %s (it was refused, not run)', async (_label, fault) => {
+        emulator.addFault({ provider: p.name, method: 'POST', path: p.triggerPath, ...withDate(fault) })
+        const r = await run(p)
+        expect(r.outputs.status).toBe('succeeded')
+        expect(p.jobsStarted(emulator)).toBe(1)
+        expectBounded(r)
+      })
+
+      it.each([
+        ['a connection reset after the job was created', { kind: 'reset' }],
+        ['an answer slower than the request timeout', { kind: 'slow', delayMs: 2500 }],
+        ['a 200 whose body is cut short', { kind: 'truncated' }]
+      ] as const)('finds the job after %s instead of starting another', async (_label, fault) => {
+        emulator.addFault({ provider: p.name, method: 'POST', path: p.triggerPath, ...fault })
+        const r = await run(p)
+        expect(r.outputs.status).toBe('succeeded')
+        expect(r.code).toBe(0)
+        expect(p.triggers(emulator)).toBe(1)
+        expect(p.jobsStarted(emulator)).toBe(1)
+        expectBounded(r)
+      })
+
+      it.each([
+        ['a 500', { kind: 'status', status: 500 }],
+        ['a 503', { kind: 'status', status: 503 }],
+        ["a proxy's HTML 502 page", { kind: 'html', status: 502 }]
+      ] as const)('never reports success, nor triggers twice, when %s lost the trigger', async (_label, fault) => {
+        emulator.addFault({ provider: p.name, method: 'POST', path: p.triggerPath, ...fault })
+        const r = await run(p)
+        expect(p.triggers(emulator)).toBe(1)
+        expect(p.jobsStarted(emulator)).toBe(0)
+        expect(r.code).toBe(1)
+        expect(r.outputs.status).not.toBe('succeeded')
+        expect(errors(r).join('\n')).toMatch(/HTTP (500|503|502)/)
+        expectClear(r)
+        expectBounded(r)
+      })
     })
 
-    it.each([
-      ['a 500', { kind: 'status', status: 500 }],
-      ['a 503', { kind: 'status', status: 503 }],
-      ['a proxy\'s HTML 502 page', { kind: 'html', status: 502 }]
-    ] as const)('never reports success, nor triggers twice, when %s lost the trigger', async (_label, fault) => {
-      emulator.addFault({ provider: p.name, method: 'POST', path: p.triggerPath, ...fault })
-      const r = await run(p)
-      expect(p.triggers(emulator)).toBe(1)
-      expect(p.jobsStarted(emulator)).toBe(0)
+    it('never fails a job that succeeded because checks kept failing: it times out, naming the last error', async () => {
+      emulator.addFault({
+        provider: p.name,
+        method: 'GET',
+        path: p.statusPath,
+        skip: p.readsBeforeTrigger,
+        kind: 'status',
+        status: 503,
+        times: 1000
+      })
+      const r = await run(p, { timeout: '4s' })
       expect(r.code).toBe(1)
-      expect(r.outputs.status).not.toBe('succeeded')
-      expect(errors(r).join('\n')).toMatch(/HTTP (500|503|502)/)
+      expect(r.outputs.status).toBe('timed_out')
+      expect(errors(r).join('\n')).toMatch(/HTTP 503 Service Unavailable/)
       expectClear(r)
-      expectBounded(r)
-    })
-  })
-
-  it('never fails a job that succeeded because checks kept failing: it times out, naming the last error', async () => {
-    emulator.addFault({ provider: p.name, method: 'GET', path: p.statusPath, skip: p.readsBeforeTrigger, kind: 'status', status: 503, times: 1000 })
-    const r = await run(p, { timeout: '4s' })
-    expect(r.code).toBe(1)
-    expect(r.outputs.status).toBe('timed_out')
-    expect(errors(r).join('\n')).toMatch(/HTTP 503 Service Unavailable/)
-    expectClear(r)
-    expect(r.elapsedMs).toBeLessThan(9000)
-  })
-
-  it('never reports success for a job that failed, even through faults', async () => {
-    emulator.addFault({ provider: p.name, method: 'GET', path: p.statusPath, skip: p.readsBeforeTrigger, kind: 'status', status: 502, times: 2 })
-    counter++
-    const r = await runAction({ ...p.failing(emulator, counter), timeout: `${TIMEOUT_S}s`, request_timeout: '1s', poll_interval: '1s' })
-    expect(r.code).toBe(1)
-    expect(r.outputs.status).toBe('failed')
-    expectClear(r)
-  })
-
-  describe('workflow cancellation', () => {
-    it('on SIGINT sets status cancelled and every known output, writes the summary and exits well inside 7.5 s', async () => {
-      let signalledAt = 0
-      counter++
-      const r = await runAction(
-        { ...p.slow(emulator, counter), timeout: '5m', poll_interval: '1s' },
-        {
-          onStart: (child) =>
-            setTimeout(() => {
-              signalledAt = Date.now()
-              child.kill('SIGINT')
-            }, 2000)
-        }
-      )
-      expect(r.code).not.toBe(0)
-      expect(r.outputs.status).toBe('cancelled')
-      expect(r.outputs.job_id).toBeDefined()
-      expect(r.summary).toContain('cancelled')
-      expect(r.elapsedMs - (signalledAt - (Date.now() - r.elapsedMs))).toBeLessThan(7500)
-      p.afterCancel(emulator, r)
+      expect(r.elapsedMs).toBeLessThan(9000)
     })
 
-    it('a second signal exits at once', async () => {
+    it('never reports success for a job that failed, even through faults', async () => {
+      emulator.addFault({
+        provider: p.name,
+        method: 'GET',
+        path: p.statusPath,
+        skip: p.readsBeforeTrigger,
+        kind: 'status',
+        status: 502,
+        times: 2
+      })
       counter++
-      const r = await runAction(
-        { ...p.slow(emulator, counter), timeout: '5m', poll_interval: '1s' },
-        {
-          onStart: (child) =>
-            setTimeout(() => {
-              child.kill('SIGINT')
-              child.kill('SIGTERM')
-            }, 1500)
-        }
-      )
+      const r = await runAction({ ...p.failing(emulator, counter), timeout: `${TIMEOUT_S}s`, request_timeout: '1s', poll_interval: '1s' })
       expect(r.code).toBe(1)
-      expect(r.elapsedMs).toBeLessThan(4000)
+      expect(r.outputs.status).toBe('failed')
+      expectClear(r)
+    })
+
+    describe('workflow cancellation', () => {
+      it('on SIGINT sets status cancelled and every known output, writes the summary and exits well inside 7.5 s', async () => {
+        let signalledAt = 0
+        counter++
+        const r = await runAction(
+          { ...p.slow(emulator, counter), timeout: '5m', poll_interval: '1s' },
+          {
+            onStart: (child) =>
+              setTimeout(() => {
+                signalledAt = Date.now()
+                child.kill('SIGINT')
+              }, 2000)
+          }
+        )
+        expect(r.code).not.toBe(0)
+        expect(r.outputs.status).toBe('cancelled')
+        expect(r.outputs.job_id).toBeDefined()
+        expect(r.summary).toContain('cancelled')
+        expect(r.elapsedMs - (signalledAt - (Date.now() - r.elapsedMs))).toBeLessThan(7500)
+        p.afterCancel(emulator, r)
+      })
+
+      it('a second signal exits at once', async () => {
+        counter++
+        const r = await runAction(
+          { ...p.slow(emulator, counter), timeout: '5m', poll_interval: '1s' },
+          {
+            onStart: (child) =>
+              setTimeout(() => {
+                child.kill('SIGINT')
+                child.kill('SIGTERM')
+              }, 1500)
+          }
+        )
+        expect(r.code).toBe(1)
+        expect(r.elapsedMs).toBeLessThan(4000)
+      })
     })
   })
-})
 
-describe(`${p.name}: secrets never reach a log, even in debug mode (RUNNER_DEBUG=1)`, () => {
-  // runAction rejects any run in which a registered secret, an input secret, the Basic header or an issued token shows
-  // up in stdout, stderr, the summary or the outputs; these runs add debug logging and the error paths to that.
-  const debug = { env: { RUNNER_DEBUG: '1' } }
+  describe(`${p.name}: secrets never reach a log, even in debug mode (RUNNER_DEBUG=1)`, () => {
+    // runAction rejects any run in which a registered secret, an input secret, the Basic header or an issued token shows
+    // up in stdout, stderr, the summary or the outputs; these runs add debug logging and the error paths to that.
+    const debug = { env: { RUNNER_DEBUG: '1' } }
 
-  {
-    it('a run that succeeds logs its requests in debug mode and no secret', async () => {
-      counter++
-      const r = await runAction({ ...p.succeeding(emulator, counter), poll_interval: '1s' }, debug)
-      expect(r.outputs.status).toBe('succeeded')
-      expect(r.stdout).toMatch(/::debug::/)
-    })
+    {
+      it('a run that succeeds logs its requests in debug mode and no secret', async () => {
+        counter++
+        const r = await runAction({ ...p.succeeding(emulator, counter), poll_interval: '1s' }, debug)
+        expect(r.outputs.status).toBe('succeeded')
+        expect(r.stdout).toMatch(/::debug::/)
+      })
 
-    it('a run that fails, and one whose checks fault, print no secret in debug mode', async () => {
-      counter++
-      const failed = await runAction({ ...p.failing(emulator, counter), poll_interval: '1s' }, debug)
-      expect(failed.outputs.status).toBe('failed')
-      emulator.addFault({ provider: p.name, method: 'GET', path: p.statusPath, skip: p.readsBeforeTrigger, kind: 'html', status: 502, times: 2 })
-      emulator.addFault({ provider: p.name, method: 'POST', path: p.triggerPath, kind: 'reset' })
-      counter++
-      const faulted = await runAction({ ...p.succeeding(emulator, counter), poll_interval: '1s', request_timeout: '1s' }, debug)
-      expect(faulted.outputs.status).toBe('succeeded')
-      expect(faulted.stdout).toMatch(/::debug::/)
-    })
+      it('a run that fails, and one whose checks fault, print no secret in debug mode', async () => {
+        counter++
+        const failed = await runAction({ ...p.failing(emulator, counter), poll_interval: '1s' }, debug)
+        expect(failed.outputs.status).toBe('failed')
+        emulator.addFault({
+          provider: p.name,
+          method: 'GET',
+          path: p.statusPath,
+          skip: p.readsBeforeTrigger,
+          kind: 'html',
+          status: 502,
+          times: 2
+        })
+        emulator.addFault({ provider: p.name, method: 'POST', path: p.triggerPath, kind: 'reset' })
+        counter++
+        const faulted = await runAction({ ...p.succeeding(emulator, counter), poll_interval: '1s', request_timeout: '1s' }, debug)
+        expect(faulted.outputs.status).toBe('succeeded')
+        expect(faulted.stdout).toMatch(/::debug::/)
+      })
 
-    it('refused credentials print no secret in debug mode, not even the wrong one', async () => {
-      counter++
-      const inputs = p.succeeding(emulator, counter)
-      const wrong = { ...inputs }
-      for (const name of ['api_secret', 'client_secret', 'api_key']) if (wrong[name] && name !== 'api_key') wrong[name] = `wrong-${name}-Zq81xVb`
-      if (p.name === 'hightouch') wrong.api_key = 'wrong-api_key-Zq81xVb'
-      const r = await runAction(wrong, debug)
-      expect(r.code).toBe(1)
-      expect(errors(r).join('\n')).toMatch(/401|refused|credentials/i)
-      expect(JSON.stringify(r)).not.toContain('Zq81xVb')
-    })
-  }
-})
+      it('refused credentials print no secret in debug mode, not even the wrong one', async () => {
+        counter++
+        const inputs = p.succeeding(emulator, counter)
+        const wrong = { ...inputs }
+        for (const name of ['api_secret', 'client_secret', 'api_key'])
+          if (wrong[name] && name !== 'api_key') wrong[name] = `wrong-${name}-Zq81xVb`
+        if (p.name === 'hightouch') wrong.api_key = 'wrong-api_key-Zq81xVb'
+        const r = await runAction(wrong, debug)
+        expect(r.code).toBe(1)
+        expect(errors(r).join('\n')).toMatch(/401|refused|credentials/i)
+        expect(JSON.stringify(r)).not.toContain('Zq81xVb')
+      })
+    }
+  })
 }

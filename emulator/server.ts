@@ -86,7 +86,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           })
         case 'html':
           res.writeHead(fault.status ?? 502, { 'content-type': 'text/html' })
-          return void res.end('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>')
+          return void res.end(
+            '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>'
+          )
         case 'reset': {
           // Let the request take effect, then drop the connection mid-answer.
           const answer = await provider.handle(request)

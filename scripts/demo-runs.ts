@@ -54,7 +54,13 @@ export const DEMO_RUNS: DemoRun[] = [
   },
   {
     title: 'Fivetran FORCE_RESYNC: two tables of one schema',
-    inputs: (e) => ({ ...fivetran(e), action: 'FORCE_RESYNC', connector_id: 'succeeds_resync', schema: 'public', table: 'orders,customers' }),
+    inputs: (e) => ({
+      ...fivetran(e),
+      action: 'FORCE_RESYNC',
+      connector_id: 'succeeds_resync',
+      schema: 'public',
+      table: 'orders,customers'
+    }),
     passes: true
   },
   {
@@ -74,7 +80,7 @@ export const DEMO_RUNS: DemoRun[] = [
     passes: true
   },
   {
-    title: 'Airbyte WAIT (the sensor) with the previous step\'s job_id',
+    title: "Airbyte WAIT (the sensor) with the previous step's job_id",
     inputs: (e, previous) => ({ ...airbyte(e), action: 'WAIT', job_id: previous.job_id ?? '' }),
     passes: true
   },

@@ -29,7 +29,9 @@ try {
     const run = await runAction(inputs)
     previous = run.outputs
     const verdict = run.code === 0 ? 'passed' : 'failed'
-    console.log(`\nstep ${verdict} (exit code ${run.code}) in ${(run.elapsedMs / 1000).toFixed(1)}s${demo.passes === (run.code === 0) ? '' : '  <-- not what this scenario expects'}`)
+    console.log(
+      `\nstep ${verdict} (exit code ${run.code}) in ${(run.elapsedMs / 1000).toFixed(1)}s${demo.passes === (run.code === 0) ? '' : '  <-- not what this scenario expects'}`
+    )
     if (demo.passes !== (run.code === 0)) surprises++
     console.log('outputs:')
     for (const [name, value] of Object.entries(run.outputs)) {

@@ -14,7 +14,8 @@ const escape = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/
 
 export function inputsTable(action: ActionYml): string {
   const rows = Object.entries(action.inputs).map(
-    ([name, i]) => `| \`${name}\` | ${i.required ? 'required' : i.default !== undefined ? `\`${i.default}\`` : ''} | ${escape(i.description)} |`
+    ([name, i]) =>
+      `| \`${name}\` | ${i.required ? 'required' : i.default !== undefined ? `\`${i.default}\`` : ''} | ${escape(i.description)} |`
   )
   return ['| Input | Default | Description |', '| --- | --- | --- |', ...rows].join('\n')
 }

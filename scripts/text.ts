@@ -12,12 +12,21 @@ export function markdownToText(markdown: string): string {
       }
       i--
       const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
-      for (const row of rows) out.push(row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd())
+      for (const row of rows)
+        out.push(
+          row
+            .map((cell, c) => cell.padEnd(widths[c]))
+            .join('  ')
+            .trimEnd()
+        )
       continue
     }
     out.push(inline(lines[i]).replace(/^#+ /, '').replace(/^> /, '  '))
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trim()
+  return out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
 }
 
 function splitRow(line: string): string[] {

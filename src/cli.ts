@@ -22,7 +22,6 @@ export interface CliOptions {
   debug: boolean
 }
 
-
 /** Parses `--kebab-name value`, `--kebab-name=value` and the CLI's own flags; throws on anything unknown. */
 export function parseCliArgs(argv: string[]): CliOptions {
   const known = new Set(INPUTS.map((i) => i.name))
@@ -153,4 +152,3 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     cancellation.dispose()
   }
 }
-

@@ -42,14 +42,10 @@ export function formatDuration(ms: number): string {
  */
 export function parseIsoDuration(text: string | undefined | null): number | undefined {
   if (typeof text !== 'string') return undefined
-  const match = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(
-    text.trim()
-  )
+  const match = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text.trim())
   if (!match || text.trim() === 'P' || text.trim() === 'PT') return undefined
   const [, d, h, m, s] = match
-  return Math.round(
-    (Number(d ?? 0) * 86_400 + Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0)) * 1000
-  )
+  return Math.round((Number(d ?? 0) * 86_400 + Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0)) * 1000)
 }
 
 /**

@@ -12,12 +12,7 @@ export function envInputReader(env: NodeJS.ProcessEnv): InputReader {
 }
 
 /** `true`/`false` in any case; undefined when empty; pushes a problem for anything else. */
-export function readBoolean(
-  read: InputReader,
-  name: string,
-  problems: string[],
-  envFallback?: string
-): boolean | undefined {
+export function readBoolean(read: InputReader, name: string, problems: string[], envFallback?: string): boolean | undefined {
   const value = read(name, envFallback)
   if (value === '') return undefined
   if (/^true$/i.test(value)) return true

@@ -19,7 +19,11 @@ export type Log = Pick<Io, 'info' | 'warning' | 'debug' | 'group'>
 /** Prefixes every line with the target's name, for steps that watch several targets at once. */
 export function prefixedLog(io: Log, prefix: string | undefined): Log {
   if (!prefix) return io
-  const tag = (message: string): string => message.split('\n').map((line) => `[${prefix}] ${line}`).join('\n')
+  const tag = (message: string): string =>
+    message
+      .split('\n')
+      .map((line) => `[${prefix}] ${line}`)
+      .join('\n')
   return {
     info: (m) => io.info(tag(m)),
     warning: (m) => io.warning(tag(m)),

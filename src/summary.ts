@@ -50,9 +50,7 @@ function statusText(report: Report): string {
 }
 
 function targetLabel(report: Report): string {
-  return report.targetName && report.targetName !== report.target
-    ? `\`${report.target}\` (${report.targetName})`
-    : `\`${report.target}\``
+  return report.targetName && report.targetName !== report.target ? `\`${report.target}\` (${report.targetName})` : `\`${report.target}\``
 }
 
 function details(target: SummaryTarget, targetNoun: string): string {
@@ -65,7 +63,13 @@ function details(target: SummaryTarget, targetNoun: string): string {
   ]
   if (report.rowsSynced !== undefined) rows.push(['Rows synced', report.rowsSynced.toLocaleString('en-US')])
   for (const [label, value] of report.facts) rows.push([label, value])
-  const parts = [['| | |', '| --- | --- |', ...rows.map(([l, v]) => `| ${l} | ${v.includes('`') || v.includes('](') ? v.replace(/\|/g, '\\|') : cell(v)} |`)].join('\n')]
+  const parts = [
+    [
+      '| | |',
+      '| --- | --- |',
+      ...rows.map(([l, v]) => `| ${l} | ${v.includes('`') || v.includes('](') ? v.replace(/\|/g, '\\|') : cell(v)} |`)
+    ].join('\n')
+  ]
   if (report.error !== undefined) parts.push(`> **Error:** ${report.error.replace(/\n/g, '\n> ')}`)
   else if (report.message) parts.push(`> ${report.message.replace(/\n/g, '\n> ')}`)
   for (const t of report.tables) parts.push(table(t))

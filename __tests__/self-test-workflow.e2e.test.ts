@@ -1,0 +1,110 @@
+// Runs .github/workflows/self-test.yml here, step by step, as the runner would: each `uses: ./` step runs the bundled
+// action against the local emulator, `if:` conditions and `${{ }}` expressions are evaluated, and shell steps run in
+// bash. A workflow whose assertions would fail on GitHub fails here first.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { extraProviders } from '../emulator/providers.js'
+import { startEmulator, type Emulator } from '../emulator/server.js'
+import { ROOT, runAction } from './harness.js'
+import { condition, evaluate, substitute, type Context } from './workflow-expressions.js'
+
+interface Step {
+  id?: string
+  name?: string
+  uses?: string
+  run?: string
+  if?: string
+  with?: Record<string, unknown>
+  env?: Record<string, unknown>
+  'continue-on-error'?: boolean
+}
+interface Job {
+  env?: Record<string, unknown>
+  steps: Step[]
+}
+interface Workflow {
+  env?: Record<string, unknown>
+  jobs: Record<string, Job>
+}
+
+const workflow = parse(readFileSync(join(ROOT, '.github', 'workflows', 'self-test.yml'), 'utf8')) as Workflow
+
+let emulator: Emulator
+beforeAll(async () => {
+  emulator = await startEmulator({ providers: extraProviders() })
+})
+afterAll(() => emulator.close())
+
+/** Steps that set the machine up on GitHub (checkout, Node, npm ci, starting the emulator, printing its log). */
+function isSetUp(step: Step): boolean {
+  if (step.uses && step.uses !== './') return true
+  const run = step.run ?? ''
+  return run.trim() === 'npm ci' || run.includes('npm run emulator') || run.trim() === 'cat emulator.log'
+}
+
+function strings(values: Record<string, unknown> | undefined, ctx: Context): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(values ?? {})) out[k] = substitute(String(v), ctx)
+  return out
+}
+
+describe('self-test.yml, run here against the emulator', () => {
+  it('has the jobs the README promises: each provider, and several targets', () => {
+    expect(Object.keys(workflow.jobs).sort()).toEqual(['airbyte', 'fivetran', 'hightouch', 'several-targets'])
+  })
+
+  it('evaluates the expressions the workflow uses as GitHub does', () => {
+    const ctx = { steps: { a: { outputs: { status: 'succeeded', job_id: 'x@1' }, outcome: 'failure' } } }
+    expect(evaluate("steps.a.outputs.status != 'succeeded' || !startsWith(steps.a.outputs.job_id, 'x@')", ctx)).toBe(false)
+    expect(evaluate("steps.a.outcome != 'failure' || steps.a.outputs.status != 'failed'", ctx)).toBe(true)
+    expect(evaluate("steps.missing.outputs.status == ''", ctx)).toBe(true)
+    expect(condition('always()', { __jobFailed: true })).toBe(true)
+    expect(condition("steps.a.outcome == 'failure'", { ...ctx, __jobFailed: true })).toBe(false)
+  })
+
+  it.each(Object.keys(workflow.jobs))('job %s passes, and each `uses: ./` step ends as its checks expect', async (name) => {
+    emulator.reset()
+    const job = workflow.jobs[name]
+    const ctx: Context = { env: {}, steps: {} }
+    const env: Record<string, string> = { ...strings(workflow.env, ctx) }
+    ctx.env = env
+    Object.assign(env, strings(job.env, ctx))
+    env.EMULATOR = emulator.url
+    const log: string[] = []
+    let actionSteps = 0
+    for (const step of job.steps) {
+      if (isSetUp(step)) continue
+      const label = step.name ?? step.id ?? step.run ?? step.uses
+      if (!condition(step.if, ctx)) {
+        log.push(`skipped: ${label}`)
+        continue
+      }
+      const stepEnv = { ...env, ...strings(step.env, ctx) }
+      let outcome: 'success' | 'failure'
+      let outputs: Record<string, string> = {}
+      if (step.uses === './') {
+        actionSteps++
+        const run = await runAction(strings(step.with, { ...ctx, env: stepEnv }), { env: stepEnv })
+        outcome = run.code === 0 ? 'success' : 'failure'
+        outputs = run.outputs
+        log.push(`${outcome}: ${label} → status ${outputs.status ?? '(none)'}`)
+      } else {
+        const script = substitute(step.run ?? '', { ...ctx, env: stepEnv })
+        const result = spawnSync('bash', ['-eo', 'pipefail', '-c', script], {
+          env: { PATH: process.env.PATH ?? '', ...stepEnv },
+          encoding: 'utf8'
+        })
+        outcome = result.status === 0 ? 'success' : 'failure'
+        log.push(`${outcome}: ${label}${outcome === 'failure' ? `\n${result.stdout}${result.stderr}` : ''}`)
+      }
+      if (step.id)
+        (ctx.steps as Record<string, unknown>)[step.id] = { outputs, outcome, conclusion: step['continue-on-error'] ? 'success' : outcome }
+      if (outcome === 'failure' && !step['continue-on-error']) ctx.__jobFailed = true
+    }
+    expect(actionSteps).toBeGreaterThanOrEqual(name === 'several-targets' ? 1 : 4)
+    expect({ job: name, failed: ctx.__jobFailed === true, log }).toEqual({ job: name, failed: false, log: expect.any(Array) })
+  })
+})

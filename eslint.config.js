@@ -1,0 +1,37 @@
+// ESLint (flat config): the recommended JavaScript and type-aware TypeScript rules, with formatting left to Prettier.
+import js from '@eslint/js'
+import prettier from 'eslint-config-prettier'
+import globals from 'globals'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'build/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname },
+      globals: globals.node
+    },
+    rules: {
+      // A promise nobody awaits loses its error: the wait loop and cancellation depend on every rejection being seen.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      eqeqeq: ['error', 'always'],
+      'no-console': ['error', { allow: ['error', 'warn'] }]
+    }
+  },
+  {
+    // Scripts, the emulator's command and the CLI print to the terminal by design.
+    files: ['scripts/**', 'emulator/cli.ts', 'src/cli.ts', 'src/cli-entry.ts'],
+    rules: { 'no-console': 'off' }
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: globals.node }
+  },
+  prettier
+)
