@@ -104,7 +104,9 @@ const CASES: [Base, Record<string, string>, RegExp][] = [
   ['airbyte', { workspace_id: 'acme' }, /workspace_id must be a workspace UUID/],
   ['airbyte', { api_key: 'a-token-too' }, /either client_id and client_secret, or api_key/],
   ['airbyte', { base_url: 'http://localhost:8000/api/v1' }, /base_url must be Airbyte's public API/],
+  ['airbyte', { connection_id: `${CONNECTION},${CONNECTION.toUpperCase()}` }, /connection_id lists the same connection twice/],
   // Hightouch
+  ['hightouch', { sync_id: '1001,01001' }, /sync_id lists the same sync twice/],
   ['hightouch', { sync_id: 'abc' }, /sync_id must be a number \(the sync's id, e\.g\. 1234567\), got "abc"/],
   ['hightouch', { sync_id: '' }, /sync_id or sync_slug is required/],
   ['hightouch', { sync_slug: 'orders-to-salesforce' }, /sync_id or sync_slug, not both|either sync_id or sync_slug/],

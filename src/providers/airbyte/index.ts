@@ -97,7 +97,9 @@ export const airbyte: Provider<AirbyteSettings> = {
         )
       }
     }
-    if (new Set(connectionIds).size !== connectionIds.length) problems.push('connection_id lists the same connection twice')
+    // UUIDs are case-insensitive: the same connection in two cases would start two jobs on it.
+    if (new Set(connectionIds.map((id) => id.toLowerCase())).size !== connectionIds.length)
+      problems.push('connection_id lists the same connection twice')
     if (starts) {
       if (connectionIds.length === 0) {
         problems.push(`connection_id is required for ${action}: the connection's UUID, e.g. e735894a-e773-4938-969f-45f53957b75b`)

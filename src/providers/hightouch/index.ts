@@ -89,7 +89,8 @@ export const hightouch: Provider<HightouchSettings> = {
     for (const id of ids) {
       if (!NUMERIC_ID.test(id)) problems.push(`sync_id must be a number (the sync's id, e.g. 1234567), got "${id}"`)
     }
-    if (new Set(ids).size !== ids.length) problems.push('sync_id lists the same sync twice')
+    // 1001 and 01001 are the same sync.
+    if (new Set(ids.map((id) => id.replace(/^0+(?=\d)/, ''))).size !== ids.length) problems.push('sync_id lists the same sync twice')
     if (new Set(slugs).size !== slugs.length) problems.push('sync_slug lists the same sync twice')
     if (apiKey === '') problems.push('api_key is required (or the HIGHTOUCH_API_KEY env variable): a Hightouch workspace API key')
     if (workspaceSlug !== undefined && !WORKSPACE_SLUG.test(workspaceSlug)) {
