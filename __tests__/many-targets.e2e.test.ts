@@ -243,7 +243,7 @@ describe('one request budget per provider', () => {
     expect(times[budget] - times[0]).toBeGreaterThanOrEqual(450)
   })
 
-  it('airbyte publishes no limit: no budget, but each target slows down on 429 and all succeed', async () => {
+  it('airbyte publishes no limit: nothing paces the step until a 429, then the targets slow down and all succeed', async () => {
     // `rate_limited`: a job's first 2 status checks answer 429 without Retry-After.
     const ids = [connection('rate_limited'), connection('rate_limited'), connection('rate_limited')]
     const run = await airbyte({ connection_id: ids.join(',') })
@@ -260,7 +260,7 @@ describe('one request budget per provider', () => {
       expect(checks.length).toBeGreaterThanOrEqual(2)
       expect(checks[1] - checks[0]).toBeGreaterThanOrEqual(450)
     }
-    // No budget paces the step: the three jobs were created together.
+    // No window paces the step: the three jobs were created together, before any 429.
     const creates = byProvider('airbyte')
       .filter((r) => r.method === 'POST' && r.path.endsWith('/jobs'))
       .map((r) => r.at)

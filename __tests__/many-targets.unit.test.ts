@@ -1,6 +1,7 @@
 // Several targets in one step, on a fake clock: the budgets main.ts hands the orchestrator, one budget per step,
 // targets that never get their turn, and how the `status` of several is worked out.
 import { describe, expect, it } from '@jest/globals'
+import nock from 'nock'
 import type { Clock } from '../src/clock.js'
 import { AbortedError } from '../src/errors.js'
 import { ApiClient, BudgetExhaustedError, type RequestLimiter } from '../src/http.js'
@@ -39,8 +40,41 @@ describe('the budgets the action uses (limiterFor)', () => {
     expect(await burstAndWait(limiter, clock, 25_000)).toEqual({ burst: 18_000, waitedMs: 3_600_001 })
   })
 
-  it('airbyte publishes no limit: no budget (its targets slow down on 429 instead)', () => {
-    expect(limiterFor('airbyte', new FakeClock())).toBeUndefined()
+  it('airbyte publishes no limit: no window, any number of requests go at once', async () => {
+    const clock = new FakeClock()
+    expect(await burstAndWait(limiterFor('airbyte', clock), clock, 5000)).toEqual({ burst: 5001, waitedMs: 0 })
+  })
+
+  it.each(['airbyte', 'hightouch', 'fivetran'])('%s: a 429 to one target holds every target until its Retry-After', async (provider) => {
+    const clock = new FakeClock()
+    const limiter = limiterFor(provider, clock)
+    await limiter.acquire()
+    limiter.throttled?.(clock.now() + 5000)
+    await limiter.acquire()
+    expect(clock.now()).toBe(1_005_000)
+    // A pause never shortens: an earlier end leaves the later one in place.
+    limiter.throttled?.(clock.now() + 3000)
+    limiter.throttled?.(clock.now() + 1000)
+    await limiter.acquire()
+    expect(clock.now()).toBe(1_008_000)
+    // A pause that ends after the deadline is not waited out.
+    limiter.throttled?.(clock.now() + 60_000)
+    await expect(limiter.acquire(undefined, clock.now() + 10_000)).rejects.toBeInstanceOf(BudgetExhaustedError)
+  })
+
+  it('the HTTP layer tells the shared budget about a 429 and how long the provider asked to wait', async () => {
+    const clock = new FakeClock()
+    const pauses: number[] = []
+    const limiter: RequestLimiter = { acquire: async () => undefined, throttled: (until) => pauses.push(until - clock.now()) }
+    const log = { warning: () => undefined, debug: () => undefined }
+    const client = new ApiClient({ baseUrl: 'https://api.example.test/v1', log, clock, limiter, deadline: clock.now() + 60_000 })
+    nock('https://api.example.test').get('/v1/jobs/1').reply(429, {}, { 'Retry-After': '7' }).get('/v1/jobs/1').reply(200, { ok: true })
+    await expect(client.get('/jobs/1')).resolves.toMatchObject({ data: { ok: true } })
+    expect(pauses).toEqual([7000])
+    // Other errors are this request's own trouble: no pause for the others.
+    nock('https://api.example.test').get('/v1/jobs/2').reply(503).get('/v1/jobs/2').reply(200, { ok: true })
+    await client.get('/jobs/2')
+    expect(pauses).toEqual([7000])
   })
 })
 

@@ -22,6 +22,8 @@ export interface RequestLimiter {
    * `notAfter` (the step's deadline), so that waiting for the budget never holds a step past its timeout.
    */
   acquire(signal?: AbortSignal, notAfter?: number): Promise<void>
+  /** The provider answered 429: hold every request of the step (not only this target's) until `untilMs`. */
+  throttled?(untilMs: number): void
 }
 
 /** The shared request budget has no room before the deadline. */
@@ -145,6 +147,8 @@ export class ApiClient {
           error.deadlineReached = true
           throw error
         }
+        // A 429 says the whole key is over its limit: the step's other targets hold back too, not only this one.
+        if (error.status === 429) this.options.limiter?.throttled?.(now + delay)
         this.options.log.warning(`${error.message}; trying again in ${formatDuration(delay)} (attempt ${attempt + 1})`)
         await this.clock.sleep(delay, signal)
       }

@@ -14,15 +14,18 @@ export const RATE_LIMITS: Record<string, RateLimit | undefined> = {
 }
 
 /**
- * A sliding-window limiter: a request waits until fewer than `requests` were sent in the last `windowMs`.
- * A margin below the documented limit leaves room for whatever else uses the same key.
+ * One step's request budget for a provider. With a documented limit, a sliding window: a request waits until fewer
+ * than `requests` were sent in the last `windowMs` (a margin below the limit leaves room for whatever else uses the
+ * same key). Whatever the limit, a 429 to any target holds every target's requests until the provider's
+ * Retry-After (or the backoff) has passed, so that many targets do not keep hammering a key that is over its limit.
  */
 export class SlidingWindowLimiter implements RequestLimiter {
   private readonly sent: number[] = []
   private queue: Promise<void> = Promise.resolve()
+  private pausedUntil = 0
 
   constructor(
-    private readonly limit: RateLimit,
+    private readonly limit: RateLimit | undefined,
     private readonly clock: Clock
   ) {}
 
@@ -33,24 +36,37 @@ export class SlidingWindowLimiter implements RequestLimiter {
     return turn
   }
 
+  throttled(untilMs: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, untilMs)
+  }
+
   private async take(signal?: AbortSignal, notAfter?: number): Promise<void> {
     for (;;) {
       const now = this.clock.now()
-      while (this.sent.length > 0 && this.sent[0] <= now - this.limit.windowMs) this.sent.shift()
-      if (this.sent.length < this.limit.requests) {
-        this.sent.push(now)
+      let nextSlotAt: number
+      if (this.pausedUntil > now) {
+        nextSlotAt = this.pausedUntil
+      } else if (!this.limit) {
         return
+      } else {
+        while (this.sent.length > 0 && this.sent[0] <= now - this.limit.windowMs) this.sent.shift()
+        if (this.sent.length < this.limit.requests) {
+          this.sent.push(now)
+          return
+        }
+        nextSlotAt = this.sent[0] + this.limit.windowMs + 1
       }
-      const nextSlotAt = this.sent[0] + this.limit.windowMs + 1
       if (notAfter !== undefined && nextSlotAt > notAfter) throw new BudgetExhaustedError(nextSlotAt)
       await this.clock.sleep(nextSlotAt - now, signal)
     }
   }
 }
 
-/** The shared budget for one step's requests to a provider, or undefined where none is published. */
-export function limiterFor(provider: string, clock: Clock): RequestLimiter | undefined {
+/**
+ * The shared budget for one step's requests to a provider: 90 % of its documented limit (Hightouch, Fivetran), or
+ * none where none is published (Airbyte), and in every case a pause for all targets after a 429.
+ */
+export function limiterFor(provider: string, clock: Clock): RequestLimiter {
   const limit = RATE_LIMITS[provider]
-  if (!limit) return undefined
-  return new SlidingWindowLimiter({ requests: Math.floor(limit.requests * 0.9), windowMs: limit.windowMs }, clock)
+  return new SlidingWindowLimiter(limit && { requests: Math.floor(limit.requests * 0.9), windowMs: limit.windowMs }, clock)
 }
