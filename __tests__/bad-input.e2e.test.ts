@@ -1,12 +1,11 @@
 // Issue 5: bad input across the three providers. Each case fails the step with a message that names the input and
 // what was expected, and the emulator records no request at all: nothing is sent before the inputs are known good.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { AIRBYTE_CLIENT_ID, AIRBYTE_CLIENT_SECRET, airbyteConnection } from '../emulator/airbyte.js'
-import { FIVETRAN_KEY, FIVETRAN_SECRET } from '../emulator/fivetran.js'
-import { HIGHTOUCH_KEY } from '../emulator/hightouch.js'
+import { airbyteConnection } from '../emulator/airbyte.js'
 import { extraProviders } from '../emulator/providers.js'
 import { startEmulator, type Emulator } from '../emulator/server.js'
 import { errors, runAction } from './harness.js'
+import { providerInputs } from './provider-cases.js'
 
 let emulator: Emulator
 beforeAll(async () => {
@@ -21,23 +20,11 @@ const CONNECTION = airbyteConnection('succeeds', 1)
 function base(kind: Base): Record<string, string> {
   switch (kind) {
     case 'fivetran':
-      return {
-        provider: 'fivetran',
-        api_key: FIVETRAN_KEY,
-        api_secret: FIVETRAN_SECRET,
-        base_url: emulator.baseUrl('fivetran'),
-        connector_id: 'succeeds'
-      }
+      return { ...providerInputs(emulator, kind), connector_id: 'succeeds' }
     case 'airbyte':
-      return {
-        provider: 'airbyte',
-        client_id: AIRBYTE_CLIENT_ID,
-        client_secret: AIRBYTE_CLIENT_SECRET,
-        base_url: emulator.baseUrl('airbyte'),
-        connection_id: CONNECTION
-      }
+      return { ...providerInputs(emulator, kind), connection_id: CONNECTION }
     case 'hightouch':
-      return { provider: 'hightouch', api_key: HIGHTOUCH_KEY, base_url: emulator.baseUrl('hightouch'), sync_id: '1001' }
+      return { ...providerInputs(emulator, kind), sync_id: '1001' }
     case 'none':
       return { base_url: emulator.baseUrl('fivetran') }
   }

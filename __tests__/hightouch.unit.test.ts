@@ -4,7 +4,8 @@ import { ApiError, InputError } from '../src/errors.js'
 import { envInputReader } from '../src/inputs.js'
 import { orchestrate } from '../src/orchestrator.js'
 import { parseHightouchError, describeDetails } from '../src/providers/hightouch/api.js'
-import { hightouch, lostRunGraceMs } from '../src/providers/hightouch/index.js'
+import { hightouch } from '../src/providers/hightouch/index.js'
+import { lostTriggerGraceMs } from '../src/wait.js'
 import {
   currentStatus,
   describeProblems,
@@ -317,8 +318,8 @@ describe('hightouch settings', () => {
   })
 
   it('gives up on a lost trigger after 2 minutes, or half a short timeout', () => {
-    expect(lostRunGraceMs(3600_000)).toBe(120_000)
-    expect(lostRunGraceMs(60_000)).toBe(30_000)
+    expect(lostTriggerGraceMs(3600_000)).toBe(120_000)
+    expect(lostTriggerGraceMs(60_000)).toBe(30_000)
   })
 })
 

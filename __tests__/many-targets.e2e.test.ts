@@ -3,16 +3,17 @@
 // `results` entry and one summary row per target, `status` the worst of them.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import type { ChildProcess } from 'node:child_process'
-import { AIRBYTE_CLIENT_ID, AIRBYTE_CLIENT_SECRET, AIRBYTE_WORKSPACE_ID, AirbyteEmulator, airbyteConnection } from '../emulator/airbyte.js'
-import { FIVETRAN_KEY, FIVETRAN_SECRET, type FivetranEmulator } from '../emulator/fivetran.js'
-import { HIGHTOUCH_KEY, HightouchEmulator } from '../emulator/hightouch.js'
-import { startEmulator, type Emulator } from '../emulator/server.js'
+import { AIRBYTE_WORKSPACE_ID, AirbyteEmulator, airbyteConnection } from '../emulator/airbyte.js'
+import type { FivetranEmulator } from '../emulator/fivetran.js'
+import { HightouchEmulator } from '../emulator/hightouch.js'
+import { mostInWindow, startEmulator, type Emulator } from '../emulator/server.js'
 import type { RecordedRequest } from '../emulator/types.js'
 import type { Clock } from '../src/clock.js'
 import { orchestrate } from '../src/orchestrator.js'
 import { SlidingWindowLimiter } from '../src/ratelimit.js'
 import { errors, runAction, warnings, type ActionRun, type RunOptions } from './harness.js'
 import { MemoryIo } from './memory-io.js'
+import { providerInputs } from './provider-cases.js'
 
 let emulator: Emulator
 let airbyteEmulator: AirbyteEmulator
@@ -36,31 +37,10 @@ let n = 0
 const connector = (scenario: string): string => `${scenario}_${++n}`
 const connection = (scenario: Parameters<typeof airbyteConnection>[0]): string => airbyteConnection(scenario, ++n)
 
-const fivetranInputs = () => ({
-  provider: 'fivetran',
-  api_key: FIVETRAN_KEY,
-  api_secret: FIVETRAN_SECRET,
-  base_url: emulator.baseUrl('fivetran'),
-  poll_interval: '1s',
-  timeout: '30s'
-})
-const airbyteInputs = () => ({
-  provider: 'airbyte',
-  client_id: AIRBYTE_CLIENT_ID,
-  client_secret: AIRBYTE_CLIENT_SECRET,
-  workspace_id: AIRBYTE_WORKSPACE_ID,
-  base_url: emulator.baseUrl('airbyte'),
-  poll_interval: '1s',
-  timeout: '30s'
-})
-const hightouchInputs = () => ({
-  provider: 'hightouch',
-  api_key: HIGHTOUCH_KEY,
-  workspace_slug: 'acme',
-  base_url: emulator.baseUrl('hightouch'),
-  poll_interval: '1s',
-  timeout: '30s'
-})
+const fast = { poll_interval: '1s', timeout: '30s' }
+const fivetranInputs = () => ({ ...providerInputs(emulator, 'fivetran'), ...fast })
+const airbyteInputs = () => ({ ...providerInputs(emulator, 'airbyte'), ...fast })
+const hightouchInputs = () => ({ ...providerInputs(emulator, 'hightouch'), ...fast })
 
 const fivetran = (inputs: Record<string, string>, options?: RunOptions) => runAction({ ...fivetranInputs(), ...inputs }, options)
 const airbyte = (inputs: Record<string, string>, options?: RunOptions) => runAction({ ...airbyteInputs(), ...inputs }, options)
@@ -124,17 +104,6 @@ function peakOverlap(all: Span[]): number {
     peak = Math.max(peak, open)
   }
   return peak
-}
-/** The most requests among `times` in any window of `windowMs` (half-open: [t, t + windowMs)). */
-function mostInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b)
-  let most = 0
-  let j = 0
-  for (let i = 0; i < sorted.length; i++) {
-    while (j < sorted.length && sorted[j] < sorted[i] + windowMs) j++
-    most = Math.max(most, j - i)
-  }
-  return most
 }
 /** The rows of the summary's overview table (one per target), without its header. */
 const overviewRows = (summary: string): string[] => summary.split('\n').filter((l) => /^\| (✅|❌|🚫|⏱️|⚠️|⏳|⏸️|📅|ℹ️) \| `/.test(l))

@@ -113,3 +113,8 @@ export const hightouchCase: ProviderCase = {
 }
 
 export const PROVIDER_CASES: ProviderCase[] = [fivetranCase, airbyteCase, hightouchCase]
+
+/** The inputs that reach a provider of the emulator with good credentials, but name no target. */
+export function providerInputs(e: Emulator, provider: 'fivetran' | 'airbyte' | 'hightouch'): Record<string, string> {
+  return { fivetran: fivetranBase, airbyte: airbyteBase, hightouch: hightouchBase }[provider](e)
+}

@@ -204,3 +204,14 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('error', reject)
   })
 }
+
+/** The most of `times` (epoch ms of recorded requests) that fall in any window of `windowMs`: a rate limit's measure. */
+export function mostInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  let most = 0
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i] - sorted[j] >= windowMs) j++
+    most = Math.max(most, i - j + 1)
+  }
+  return most
+}

@@ -12,8 +12,8 @@ import { pathToFileURL } from 'node:url'
 import { FIVETRAN_KEY, FIVETRAN_SCENARIOS, FIVETRAN_SECRET } from '../emulator/fivetran.js'
 import { extraProviders } from '../emulator/providers.js'
 import { actionYml, ROOT, runAction, type ActionRun } from '../emulator/run-action.js'
-import { startEmulator, type Emulator } from '../emulator/server.js'
-import type { Clock } from '../src/clock.js'
+import { mostInWindow, startEmulator, type Emulator } from '../emulator/server.js'
+import { FakeClock } from '../__tests__/fake-clock.js'
 import { parseDuration } from '../src/duration.js'
 import { RATE_LIMITS } from '../src/ratelimit.js'
 import { waitFor } from '../src/wait.js'
@@ -48,17 +48,6 @@ const table = (head: string[], rows: (string | number)[][]): string[] => [row(he
 // ---------------------------------------------------------------------------------------------------------------
 // 1. Polling, simulated
 
-/** Time moves only when the wait loop sleeps. */
-class SimClock implements Clock {
-  time = 0
-  now(): number {
-    return this.time
-  }
-  async sleep(ms: number): Promise<void> {
-    this.time += Math.max(0, ms)
-  }
-}
-
 interface Schedule {
   label: string
   pollIntervalMs: number
@@ -80,7 +69,8 @@ const SWEEP_STEPS = 200
 
 /** The real wait loop, from a trigger at t = 0 to a job ending at `endsAt`: when it noticed, with how many checks. */
 async function simulate(s: Schedule, endsAt: number, checkFirst: boolean, seen?: number[]): Promise<{ noticedAt: number; checks: number }> {
-  const clock = new SimClock()
+  // Time moves only when the wait loop sleeps.
+  const clock = new FakeClock(0)
   const outcome = await waitFor<number>({
     clock,
     deadline: Number.MAX_SAFE_INTEGER,
@@ -174,17 +164,6 @@ const SCALE_SCENARIO = 'ten_seconds'
 const JOB_MS = FIVETRAN_SCENARIOS[SCALE_SCENARIO].syncMs as number
 const FIVETRAN_LIMIT = RATE_LIMITS.fivetran as { requests: number; windowMs: number }
 
-/** The most requests in any window of `windowMs`. */
-function peakInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b)
-  let peak = 0
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i] - sorted[j] >= windowMs) j++
-    peak = Math.max(peak, i - j + 1)
-  }
-  return peak
-}
-
 interface ScaleResult {
   targets: number
   run: ActionRun
@@ -236,8 +215,8 @@ async function scaleRun(emulator: Emulator, count: number, preload: string): Pro
     run,
     succeeded: statuses.filter((s) => s === 'succeeded').length,
     requests: requests.length,
-    peak10s: peakInWindow(times, 10 * SECOND),
-    peakWindow: peakInWindow(times, FIVETRAN_LIMIT.windowMs),
+    peak10s: mostInWindow(times, 10 * SECOND),
+    peakWindow: mostInWindow(times, FIVETRAN_LIMIT.windowMs),
     peakRssKb: kb === undefined ? undefined : Number(kb),
     tailMs: run.startedAt + run.elapsedMs - lastSyncEnd
   }

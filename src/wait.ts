@@ -38,6 +38,14 @@ export interface WaitOptions<T> {
   onTransientError?: (error: ApiError) => void
 }
 
+/**
+ * After a trigger whose answer was lost, how long the action looks for a sign of the job it may have started before
+ * it concludes the trigger never arrived: 2 minutes, or half the timeout if that is less.
+ */
+export function lostTriggerGraceMs(timeoutMs: number): number {
+  return Math.min(120_000, timeoutMs / 2)
+}
+
 export type WaitOutcome<T> = { kind: 'done'; value: T; checks: number } | { kind: 'timed_out'; checks: number; lastError?: ApiError }
 
 /**
@@ -76,4 +84,9 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<WaitOutcome<T
     if (now >= deadline) return { kind: 'timed_out', checks, lastError }
     await pause(now, notBefore)
   }
+}
+
+/** The sentence a timed-out wait's message ends with when its last status check failed for a passing reason. */
+export function lastCheckFailure(outcome: WaitOutcome<unknown>): string {
+  return outcome.kind === 'timed_out' && outcome.lastError ? ` The last status check failed: ${outcome.lastError.message}.` : ''
 }

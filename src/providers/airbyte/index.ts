@@ -4,7 +4,7 @@ import type { Auth } from '../../http.js'
 import { splitList } from '../../inputs.js'
 import { setFact } from '../../report.js'
 import type { CommonSettings } from '../../settings.js'
-import { waitFor } from '../../wait.js'
+import { lastCheckFailure, waitFor } from '../../wait.js'
 import type { Provider, TargetContext } from '../types.js'
 import { AIRBYTE_BASE_URL, AirbyteApi, CREATE_JOB_TIMEOUT_MS, authFor, type AirbyteCredentials } from './api.js'
 import {
@@ -438,8 +438,7 @@ async function waitForJob(ctx: Ctx, api: AirbyteApi, first: AirbyteJob): Promise
       })
   )
   if (outcome.kind === 'done') return finish(ctx, outcome.value, since)
-  const lastError = outcome.lastError ? ` The last status check failed: ${outcome.lastError.message}.` : ''
-  const timedOut = `Timed out after ${formatDuration(ctx.common.timeoutMs)} waiting for ${jobLabel(ctx, last)} (last seen ${last.status}).${lastError}`
+  const timedOut = `Timed out after ${formatDuration(ctx.common.timeoutMs)} waiting for ${jobLabel(ctx, last)} (last seen ${last.status}).${lastCheckFailure(outcome)}`
   const cleanup = apiFor(ctx, {
     signal: ctx.signal,
     deadline: clock.now() + TIMEOUT_CLEANUP_MS,

@@ -2,7 +2,7 @@ import { formatDuration } from '../../duration.js'
 import { AbortedError, ApiError, errorMessage } from '../../errors.js'
 import { readBoolean, splitList } from '../../inputs.js'
 import { setFact } from '../../report.js'
-import { waitFor } from '../../wait.js'
+import { lastCheckFailure, lostTriggerGraceMs, waitFor } from '../../wait.js'
 import type { Provider, TargetContext } from '../types.js'
 import { FIVETRAN_BASE_URL, FivetranApi } from './api.js'
 import {
@@ -376,14 +376,6 @@ type WaitEnd =
   | { kind: 'paused'; connection: FivetranConnection }
   | { kind: 'rescheduled'; connection: FivetranConnection; until: number }
 
-/**
- * After a trigger whose answer was lost, how long the connector may show no sign of a sync (neither `syncing`
- * nor a newer timestamp) before the action concludes the trigger never arrived: 2 minutes, or half the timeout.
- */
-export function lostTriggerGraceMs(timeoutMs: number): number {
-  return Math.min(120_000, timeoutMs / 2)
-}
-
 const KNOWN_SYNC_STATES = new Set(['scheduled', 'syncing', 'paused', 'rescheduled'])
 
 /** Waits until a sync ends after `baseline`, re-triggering a sync that Fivetran rescheduled on a manual schedule. */
@@ -453,9 +445,8 @@ async function waitForSync(
   )
   if (outcome.kind === 'timed_out') {
     report.status = 'timed_out'
-    const lastError = outcome.lastError ? ` The last status check failed: ${outcome.lastError.message}.` : ''
     const state = last ? ` Last seen: sync_state ${last.status.sync_state}.` : ''
-    report.message = `Timed out after ${formatDuration(ctx.common.timeoutMs)} waiting for the sync of ${target}; Fivetran has no cancel, so the sync goes on.${state}${lastError}`
+    report.message = `Timed out after ${formatDuration(ctx.common.timeoutMs)} waiting for the sync of ${target}; Fivetran has no cancel, so the sync goes on.${state}${lastCheckFailure(outcome)}`
     return
   }
   const end = outcome.value

@@ -2,7 +2,7 @@ import { formatDuration } from '../../duration.js'
 import { ApiError } from '../../errors.js'
 import { readBoolean, splitList } from '../../inputs.js'
 import { setFact } from '../../report.js'
-import { waitFor, type WaitOutcome } from '../../wait.js'
+import { lastCheckFailure, lostTriggerGraceMs, waitFor } from '../../wait.js'
 import type { Provider, TargetContext } from '../types.js'
 import { HIGHTOUCH_BASE_URL, HightouchApi } from './api.js'
 import {
@@ -49,14 +49,6 @@ interface SyncRef {
 
 /** A run created this long before the trigger still counts as the trigger's, for clocks a little apart. */
 const LOST_RUN_MARGIN_MS = 5000
-
-/**
- * After a trigger whose answer was lost, how long the action looks for the run it may have started before it
- * concludes the trigger never arrived: 2 minutes, or half the timeout.
- */
-export function lostRunGraceMs(timeoutMs: number): number {
-  return Math.min(120_000, timeoutMs / 2)
-}
 
 const WORKSPACE_SLUG = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
 
@@ -244,7 +236,7 @@ async function syncAction(ctx: Ctx, api: HightouchApi, sync: SyncRef): Promise<v
 async function findLostRun(ctx: Ctx, api: HightouchApi, sync: SyncRef, triggeredAt: number, lost: ApiError): Promise<string | undefined> {
   const { report, log, clock } = ctx
   const since = triggeredAt - LOST_RUN_MARGIN_MS
-  const graceEnds = triggeredAt + lostRunGraceMs(ctx.common.timeoutMs)
+  const graceEnds = triggeredAt + lostTriggerGraceMs(ctx.common.timeoutMs)
   const outcome = await log.group(`Looking for the run the trigger of sync ${sync.label} may have started`, () =>
     waitFor<HightouchSyncRun | undefined>({
       clock,
@@ -270,7 +262,7 @@ async function findLostRun(ctx: Ctx, api: HightouchApi, sync: SyncRef, triggered
   const cause = `The trigger's answer was lost (${lost.message})`
   if (outcome.kind === 'timed_out') {
     report.status = 'timed_out'
-    report.message = `${cause} and the timeout (${formatDuration(ctx.common.timeoutMs)}) was reached before a run of sync ${sync.label} showed up.${lastErrorText(outcome)}`
+    report.message = `${cause} and the timeout (${formatDuration(ctx.common.timeoutMs)}) was reached before a run of sync ${sync.label} showed up.${lastCheckFailure(outcome)}`
     return undefined
   }
   if (outcome.value === undefined) {
@@ -279,10 +271,6 @@ async function findLostRun(ctx: Ctx, api: HightouchApi, sync: SyncRef, triggered
     return undefined
   }
   return String(outcome.value.id)
-}
-
-function lastErrorText(outcome: WaitOutcome<unknown>): string {
-  return outcome.kind === 'timed_out' && outcome.lastError ? ` The last check failed: ${outcome.lastError.message}.` : ''
 }
 
 /** WAIT: the sensor. Waits for the run named by job_id. */
@@ -344,7 +332,7 @@ async function waitForRun(ctx: Ctx, api: HightouchApi, sync: SyncRef, runId: str
           ? ' Hightouch never showed the run.'
           : ` Last seen: ${describeRun(last.run)}.`
     const where = report.jobUrl ? `: ${report.jobUrl}` : ` (sync ${sync.id}, run ${runId})`
-    report.message = `Timed out after ${formatDuration(ctx.common.timeoutMs)} waiting for sync run ${runId} of sync ${sync.label}. Hightouch has no API to cancel a run, so it goes on${where}.${seen}${lastErrorText(outcome)}`
+    report.message = `Timed out after ${formatDuration(ctx.common.timeoutMs)} waiting for sync run ${runId} of sync ${sync.label}. Hightouch has no API to cancel a run, so it goes on${where}.${seen}${lastCheckFailure(outcome)}`
     return
   }
   const end = outcome.value
@@ -389,7 +377,7 @@ async function status(ctx: Ctx, api: HightouchApi, sync: SyncRef): Promise<void>
     })
   )
   if (outcome.kind === 'timed_out') {
-    report.error = `Could not read sync run ${runId} of sync ${sync.label} within the timeout.${lastErrorText(outcome)}`
+    report.error = `Could not read sync run ${runId} of sync ${sync.label} within the timeout.${lastCheckFailure(outcome)}`
     return
   }
   const view = viewRun(outcome.value, runId)
