@@ -20,6 +20,8 @@ export default {
       testMatch: ['<rootDir>/__tests__/**/*.unit.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/__tests__/nock-setup.ts']
     },
+    // orchestrate() on a fake clock against an in-process emulator (see __tests__/in-process.ts): no bundle, no waiting.
+    { ...common, displayName: 'in-process', testMatch: ['<rootDir>/__tests__/**/*.inprocess.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/**/*.e2e.test.ts'] }
   ]
 }

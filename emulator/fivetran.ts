@@ -118,7 +118,7 @@ export class FivetranEmulator implements ProviderEmulator {
     this.syncsStarted = 0
   }
 
-  private find(id: string): Connector | undefined {
+  private find(id: string, now: number): Connector | undefined {
     const existing = this.connectors.get(id)
     if (existing) return existing
     const name = Object.keys(FIVETRAN_SCENARIOS)
@@ -137,7 +137,7 @@ export class FivetranEmulator implements ProviderEmulator {
       flakyLeft: scenario.flaky?.count ?? 0,
       createdAt: '2026-10-01T12:00:00.000000Z'
     }
-    if (scenario.syncingFor) connector.sync = { startedAt: Date.now(), endsAt: Date.now() + scenario.syncingFor }
+    if (scenario.syncingFor) connector.sync = { startedAt: now, endsAt: now + scenario.syncingFor }
     this.connectors.set(id, connector)
     return connector
   }
@@ -209,7 +209,7 @@ export class FivetranEmulator implements ProviderEmulator {
     }
     const id = decodeURIComponent(match[1])
     const rest = match[2] ?? ''
-    const c = this.find(id)
+    const c = this.find(id, req.now)
     if (!c) return { status: 404, body: { code: 'NotFound_Connection', message: `Connection with id '${id}' does not exist.` } }
     this.advance(c, req.now)
 

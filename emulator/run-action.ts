@@ -78,6 +78,16 @@ export interface RunOptions {
   entry?: string
 }
 
+/** The `INPUT_*` variables a runner sets for `inputs`: action.yml's defaults, then the inputs given. */
+export function inputEnv(inputs: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, spec] of Object.entries(actionYml().inputs)) {
+    if (spec.default !== undefined) env[`INPUT_${name.toUpperCase()}`] = String(spec.default)
+  }
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  return env
+}
+
 /** Runs dist/index.js with `inputs` (names as in action.yml) and a clean environment. */
 export function runAction(inputs: Record<string, string>, options: RunOptions = {}): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'elt-run-'))
@@ -88,11 +98,7 @@ export function runAction(inputs: Record<string, string>, options: RunOptions = 
     writeFileSync(path, '')
     env[name] = path
   }
-  const declared = actionYml().inputs
-  for (const [name, spec] of Object.entries(declared)) {
-    if (spec.default !== undefined) env[`INPUT_${name.toUpperCase()}`] = String(spec.default)
-  }
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  Object.assign(env, inputEnv(inputs))
   const started = Date.now()
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [options.entry ?? join(ROOT, 'dist', 'index.js')], { env, cwd: dir })
@@ -125,7 +131,7 @@ export function runAction(inputs: Record<string, string>, options: RunOptions = 
 }
 
 /** Secrets given through the DataOps-style env names count too. */
-function lowerEnvSecrets(env: Record<string, string> | undefined): Record<string, string> {
+export function lowerEnvSecrets(env: Record<string, string> | undefined): Record<string, string> {
   const names: Record<string, string> = {
     FIVETRAN_API_KEY: 'api_key',
     FIVETRAN_API_SECRET: 'api_secret',

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../src/clock.js'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { FivetranEmulator } from './fivetran.js'
@@ -21,6 +22,11 @@ export interface EmulatorOptions {
   host?: string
   /** Extra provider emulators (Airbyte, Hightouch) mounted beside Fivetran. */
   providers?: ProviderEmulator[]
+  /**
+   * The emulator's time (default: the system clock). Emulated jobs progress on it, so a test that shares a fake clock
+   * between the emulator and the action runs a "2 s job with 1 s polls" in milliseconds (see __tests__/in-process.ts).
+   */
+  clock?: Pick<Clock, 'now'>
 }
 
 /** The API root each provider's action base_url points at, below the provider prefix. */
@@ -36,6 +42,7 @@ export const BASE_PATHS: Record<string, string> = {
  * Control endpoints: `GET /__emulator/requests`, `POST /__emulator/reset`, `POST /__emulator/faults`.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const clock = options.clock ?? systemClock
   const providers: Record<string, ProviderEmulator> = {}
   for (const p of [new FivetranEmulator(), ...(options.providers ?? [])]) providers[p.name] = p
   const requests: RecordedRequest[] = []
@@ -63,7 +70,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       headers: req.headers,
       body,
       rawBody,
-      now: Date.now()
+      now: clock.now()
     }
     requests.push({
       provider: prefix,
