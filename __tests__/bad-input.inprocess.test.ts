@@ -1,18 +1,14 @@
 // Issue 5: bad input across the three providers. Each case fails the step with a message that names the input and
 // what was expected, and the emulator records no request at all: nothing is sent before the inputs are known good.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+// In-process (in-process.ts): the whole step as the action runs it, from INPUT_* variables with action.yml's
+// defaults, through readSettings and orchestrate(), to the error annotation and the outputs.
+import { describe, expect, it } from '@jest/globals'
 import { airbyteConnection } from '../emulator/airbyte.js'
-import { extraProviders } from '../emulator/providers.js'
-import { startEmulator, type Emulator } from '../emulator/server.js'
-import { errors, runAction } from './harness.js'
+import { errors } from './harness.js'
+import { inProcessRig } from './in-process.js'
 import { providerInputs } from './provider-cases.js'
 
-let emulator: Emulator
-beforeAll(async () => {
-  emulator = await startEmulator({ providers: extraProviders() })
-})
-afterAll(() => emulator.close())
-beforeEach(() => emulator.reset())
+const rig = inProcessRig()
 
 type Base = 'fivetran' | 'airbyte' | 'hightouch' | 'none'
 const CONNECTION = airbyteConnection('succeeds', 1)
@@ -20,13 +16,13 @@ const CONNECTION = airbyteConnection('succeeds', 1)
 function base(kind: Base): Record<string, string> {
   switch (kind) {
     case 'fivetran':
-      return { ...providerInputs(emulator, kind), connector_id: 'succeeds' }
+      return { ...providerInputs(rig.emulator, kind), connector_id: 'succeeds' }
     case 'airbyte':
-      return { ...providerInputs(emulator, kind), connection_id: CONNECTION }
+      return { ...providerInputs(rig.emulator, kind), connection_id: CONNECTION }
     case 'hightouch':
-      return { ...providerInputs(emulator, kind), sync_id: '1001' }
+      return { ...providerInputs(rig.emulator, kind), sync_id: '1001' }
     case 'none':
-      return { base_url: emulator.baseUrl('fivetran') }
+      return { base_url: rig.emulator.baseUrl('fivetran') }
   }
 }
 
@@ -113,11 +109,11 @@ describe('bad input fails before any request, naming the input and what is expec
   it.each(CASES.map(([kind, inputs, message]) => [kind, JSON.stringify(inputs), inputs, message] as const))(
     '%s %s',
     async (kind, _label, inputs, message) => {
-      const run = await runAction({ ...base(kind), ...inputs })
+      const run = await rig.run({ ...base(kind), ...inputs })
       const text = errors(run).join('\n')
       expect(text).toMatch(message)
       expect(run.code).toBe(1)
-      expect(emulator.requests).toHaveLength(0)
+      expect(rig.emulator.requests).toHaveLength(0)
       // Nothing ran, so nothing is known but that: no job, and the status says the step did not start.
       expect(run.outputs.job_id ?? '').toBe('')
     }
