@@ -1,6 +1,6 @@
 // A few runs of the bundle (dist/index.js) as the runner runs it; every case, these included, runs in-process in
-// fivetran.inprocess.test.ts. Cancellation by signal and the debug-mode leak checks are in reliability-
-// fivetran.e2e.test.ts.
+// fivetran.inprocess.test.ts. Cancellation by signal and the debug-mode leak checks are in
+// reliability-fivetran.e2e.test.ts.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { FIVETRAN_KEY, FIVETRAN_SECRET } from '../emulator/fivetran.js'
 import { startEmulator, type Emulator } from '../emulator/server.js'

@@ -1,6 +1,6 @@
 // A few runs of the bundle (dist/index.js) as the runner runs it; every case, these included, runs in-process in
-// hightouch.inprocess.test.ts. Cancellation by signal and the debug-mode leak checks are in reliability-
-// hightouch.e2e.test.ts.
+// hightouch.inprocess.test.ts. Cancellation by signal and the debug-mode leak checks are in
+// reliability-hightouch.e2e.test.ts.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { HIGHTOUCH_KEY, HightouchEmulator } from '../emulator/hightouch.js'
 import { startEmulator, type Emulator } from '../emulator/server.js'
