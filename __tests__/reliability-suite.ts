@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { extraProviders } from '../emulator/providers.js'
 import { startEmulator, type Emulator } from '../emulator/server.js'
-import { errors, runAction, type ActionRun } from './harness.js'
+import { errors, runAction } from './harness.js'
 import type { ProviderCase } from './provider-cases.js'
 
 let emulator: Emulator
