@@ -31,8 +31,9 @@ interface Timer {
  * time run on while a request is still on the wire). Time moves only when the process is otherwise idle: no HTTP
  * client socket is open (counted through the `net.client.socket` diagnostics channel, which Node publishes
  * synchronously when a request creates its socket) and a few turns of the event loop have passed without one, so
- * the continuations of the last answer have run and made their next request or sleep. Then the earliest sleep
- * (ties in the order they were asked for) wakes, time jumps to its end, and the check starts again. So requests take
+ * the continuations of the last answer have run and made their next request or sleep. Then time jumps to the end
+ * of the earliest sleep, every sleep that ends at that instant wakes (in the order they were asked for, so targets
+ * due together send their requests together, as they would in real time), and the check starts again. So requests take
  * no fake time, sleeps take exactly their fake time, and the order of events depends only on fake time: the same
  * test gives the same requests and the same log, run after run, however loaded the machine is.
  *
@@ -108,9 +109,11 @@ export class IdleClock extends FakeClock {
     }
     this.scheduled = false
     this.timers.sort((a, b) => a.due - b.due || a.seq - b.seq)
-    const next = this.timers.shift() as Timer
-    this.time = Math.max(this.time, next.due)
-    next.resolve()
+    const due = this.timers[0].due
+    const waking = this.timers.filter((t) => t.due === due)
+    this.timers = this.timers.filter((t) => t.due !== due)
+    this.time = Math.max(this.time, due)
+    for (const timer of waking) timer.resolve()
     this.schedule()
   }
 }

@@ -1,18 +1,13 @@
-// Several targets in one step (connector_id, connection_id, sync_id, sync_slug with several values): at most
-// `max_parallel` at once, each with the whole single-target behaviour, one request budget per provider, one
-// `results` entry and one summary row per target, `status` the worst of them.
+// A real SIGINT to the bundle working on several targets, its wrap-up timed; every case of several targets runs
+// in-process in many-targets.inprocess.test.ts (cancellation at a fake instant there).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import type { ChildProcess } from 'node:child_process'
-import { AIRBYTE_WORKSPACE_ID, AirbyteEmulator, airbyteConnection } from '../emulator/airbyte.js'
+import { AirbyteEmulator, airbyteConnection } from '../emulator/airbyte.js'
 import type { FivetranEmulator } from '../emulator/fivetran.js'
 import { HightouchEmulator } from '../emulator/hightouch.js'
-import { mostInWindow, startEmulator, type Emulator } from '../emulator/server.js'
+import { startEmulator, type Emulator } from '../emulator/server.js'
 import type { RecordedRequest } from '../emulator/types.js'
-import type { Clock } from '../src/clock.js'
-import { orchestrate } from '../src/orchestrator.js'
-import { SlidingWindowLimiter } from '../src/ratelimit.js'
-import { errors, runAction, warnings, type ActionRun, type RunOptions } from './harness.js'
-import { MemoryIo } from './memory-io.js'
+import { errors, runAction, type ActionRun, type RunOptions } from './harness.js'
 import { providerInputs } from './provider-cases.js'
 
 let emulator: Emulator
@@ -40,11 +35,9 @@ const connection = (scenario: Parameters<typeof airbyteConnection>[0]): string =
 const fast = { poll_interval: '1s', timeout: '30s' }
 const fivetranInputs = () => ({ ...providerInputs(emulator, 'fivetran'), ...fast })
 const airbyteInputs = () => ({ ...providerInputs(emulator, 'airbyte'), ...fast })
-const hightouchInputs = () => ({ ...providerInputs(emulator, 'hightouch'), ...fast })
 
 const fivetran = (inputs: Record<string, string>, options?: RunOptions) => runAction({ ...fivetranInputs(), ...inputs }, options)
 const airbyte = (inputs: Record<string, string>, options?: RunOptions) => runAction({ ...airbyteInputs(), ...inputs }, options)
-const hightouch = (inputs: Record<string, string>, options?: RunOptions) => runAction({ ...hightouchInputs(), ...inputs }, options)
 
 interface Result {
   target: string
@@ -74,297 +67,11 @@ function interrupt(afterMs: number): { options: RunOptions; signalledAt: () => n
 const byProvider = (provider: string): RecordedRequest[] => emulator.requests.filter((r) => r.provider === provider)
 const fivetranRequestsOf = (id: string) =>
   byProvider('fivetran').filter((r) => r.path === `/v1/connections/${id}` || r.path.startsWith(`/v1/connections/${id}/`))
-const hightouchRequestsOf = (syncId: string) =>
-  byProvider('hightouch').filter((r) => r.path.startsWith(`/api/v1/syncs/${syncId}/`) || r.path === `/api/v1/syncs/${syncId}`)
 
-/** Each target's time at work as the emulator saw it: from its first request to its last. */
-interface Span {
-  target: string
-  first: number
-  last: number
-}
-function spans(targets: string[], requestsOf: (target: string) => RecordedRequest[]): Span[] {
-  return targets.map((target) => {
-    const times = requestsOf(target).map((r) => r.at)
-    expect(times.length).toBeGreaterThan(0)
-    return { target, first: Math.min(...times), last: Math.max(...times) }
-  })
-}
-/** The most spans open at one instant. A span that ends at the instant another begins does not overlap it. */
-function peakOverlap(all: Span[]): number {
-  const events = all.flatMap((s) => [
-    { at: s.first, delta: 1 },
-    { at: s.last, delta: -1 }
-  ])
-  events.sort((a, b) => a.at - b.at || a.delta - b.delta)
-  let open = 0
-  let peak = 0
-  for (const e of events) {
-    open += e.delta
-    peak = Math.max(peak, open)
-  }
-  return peak
-}
 /** The rows of the summary's overview table (one per target), without its header. */
 const overviewRows = (summary: string): string[] => summary.split('\n').filter((l) => /^\| (✅|❌|🚫|⏱️|⚠️|⏳|⏸️|📅|ℹ️) \| `/.test(l))
 
-describe('max_parallel', () => {
-  it('fivetran: 6 connectors with max_parallel 2 run two at a time, never more, and all succeed', async () => {
-    const ids = Array.from({ length: 6 }, () => connector('succeeds'))
-    const run = await fivetran({ connector_id: ids.join(','), max_parallel: '2' })
-    expect(run.code).toBe(0)
-    expect(results(run).map((r) => [r.target, r.status])).toEqual(ids.map((id) => [id, 'succeeded']))
-    const all = spans(ids, fivetranRequestsOf)
-    expect(peakOverlap(all)).toBe(2)
-    // Concurrent, not one after the other: the whole took about half the sum of its parts.
-    const wall = Math.max(...all.map((s) => s.last)) - Math.min(...all.map((s) => s.first))
-    const serial = all.reduce((sum, s) => sum + (s.last - s.first), 0)
-    expect(wall).toBeLessThan(serial * 0.7)
-    // In input order: a target starts only once an earlier one has ended.
-    expect(all[2].first).toBeGreaterThanOrEqual(Math.min(all[0].last, all[1].last))
-    expect(emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/sync'))).toHaveLength(6)
-  })
-
-  it('hightouch: 4 syncs with max_parallel 2 run two at a time, never more', async () => {
-    const ids = ['1001', '1002', '1012', '1013']
-    const run = await hightouch({ sync_id: ids.join(','), max_parallel: '2', fail_on_warning: 'false' })
-    expect(run.code).toBe(0)
-    expect(results(run).map((r) => r.status)).toEqual(['succeeded', 'warning', 'succeeded', 'succeeded'])
-    const all = spans(ids, hightouchRequestsOf)
-    expect(peakOverlap(all)).toBe(2)
-    const wall = Math.max(...all.map((s) => s.last)) - Math.min(...all.map((s) => s.first))
-    expect(wall).toBeLessThan(all.reduce((sum, s) => sum + (s.last - s.first), 0) * 0.75)
-  })
-
-  it('fivetran: 12 connectors and no max_parallel run 10 at a time (the default); results keep the input order', async () => {
-    const ids = Array.from({ length: 12 }, () => connector('succeeds'))
-    const run = await fivetran({ connector_id: ids.join(', ') })
-    expect(run.code).toBe(0)
-    expect(peakOverlap(spans(ids, fivetranRequestsOf))).toBe(10)
-    expect(run.outputs.status).toBe('succeeded')
-    expect(results(run)).toEqual(
-      ids.map((id) => ({
-        target: id,
-        job_id: `${id}@2026-11-01T08:00:00.123456Z`,
-        status: 'succeeded',
-        provider_status: 'scheduled',
-        job_url: `https://fivetran.com/dashboard/connectors/${id}/status`
-      }))
-    )
-    expect(overviewRows(run.summary)).toHaveLength(12)
-    expect(run.summary).toContain('### ✅ Fivetran START: 12 targets, 12 passed, 0 failed')
-  })
-})
-
-describe('one request budget per provider', () => {
-  it('hightouch: however hard its targets retry, the step stays under 200 requests per 10 s (it sends at most 180)', async () => {
-    // Every status check answers 429 with Retry-After: 0 until 250 have been refused, so each target asks again at once:
-    // only the shared budget holds them back. Four budgets of 180 (one per target) or none would blow the limit.
-    emulator.addFault({ provider: 'hightouch', method: 'GET', path: '/runs$', kind: 'status', status: 429, retryAfter: '0', times: 250 })
-    const ids = ['1001', '1002', '1012', '1013']
-    const run = await hightouch({ sync_id: ids.join(','), timeout: '1m', fail_on_warning: 'false' })
-    expect(run.code).toBe(0)
-    expect(results(run).map((r) => r.status)).toEqual(['succeeded', 'warning', 'succeeded', 'succeeded'])
-    const times = byProvider('hightouch').map((r) => r.at)
-    // There was pressure: more requests than one window allows, from every target.
-    expect(times.length).toBeGreaterThan(250)
-    for (const id of ids) expect(hightouchRequestsOf(id).length).toBeGreaterThan(20)
-    // Hightouch's documented limit, as the server counts.
-    expect(mostInWindow(times, 10_000)).toBeLessThanOrEqual(200)
-    // The action's own margin (90 %), allowing for the time a request takes to arrive.
-    expect(mostInWindow(times, 9_500)).toBeLessThanOrEqual(180)
-    const sorted = [...times].sort((a, b) => a - b)
-    expect(sorted[180] - sorted[0]).toBeGreaterThanOrEqual(9_500)
-    expect(warnings(run).filter((w) => /HTTP 429/.test(w)).length).toBeGreaterThan(200)
-  }, 40_000)
-
-  it.each([
-    ['fivetran', () => ({ ...fivetranInputs(), connector_id: [1, 2, 3, 4].map(() => connector('never_synced')).join(',') })],
-    ['hightouch', () => ({ ...hightouchInputs(), sync_id: '1001,1012,1013,1002', fail_on_warning: 'false' })]
-  ])('%s: every target of the step draws on the same budget (a small one, in-process)', async (provider, inputs) => {
-    const values: Record<string, string> = inputs()
-    const budget = 2
-    let built = 0
-    const result = await orchestrate({
-      io: new MemoryIo(),
-      read: (name) => values[name] ?? '',
-      limiterFor: (name: string, clock: Clock) => {
-        built++
-        expect(name).toBe(provider)
-        return new SlidingWindowLimiter({ requests: budget, windowMs: 500 }, clock)
-      }
-    })
-    expect(result.exitCode).toBe(0)
-    expect(result.reports.map((r) => r.status)).toEqual([
-      'succeeded',
-      'succeeded',
-      'succeeded',
-      provider === 'hightouch' ? 'warning' : 'succeeded'
-    ])
-    expect(built).toBe(1)
-    const times = byProvider(provider)
-      .map((r) => r.at)
-      .sort((a, b) => a - b)
-    expect(times.length).toBeGreaterThan(2 * budget)
-    expect(mostInWindow(times, 450)).toBeLessThanOrEqual(budget)
-    // The four targets start at once, each with a request: with a budget each (or none), the third request would
-    // not have waited for the first one's window to pass.
-    expect(times[budget] - times[0]).toBeGreaterThanOrEqual(450)
-  })
-
-  it('airbyte publishes no limit: nothing paces the step until a 429, then the targets slow down and all succeed', async () => {
-    // `rate_limited`: a job's first 2 status checks answer 429 without Retry-After.
-    const ids = [connection('rate_limited'), connection('rate_limited'), connection('rate_limited')]
-    const run = await airbyte({ connection_id: ids.join(',') })
-    expect(run.code).toBe(0)
-    expect(results(run).map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded'])
-    for (const id of ids) {
-      const [jobId] = airbyteEmulator.jobIdsOf(id)
-      // Each target met its own 429 and said so.
-      expect(warnings(run).filter((w) => w.startsWith(`[${id}] GET`) && /HTTP 429 .*trying again in/.test(w))).toHaveLength(1)
-      const checks = byProvider('airbyte')
-        .filter((r) => r.method === 'GET' && r.path === `/api/public/v1/jobs/${jobId}`)
-        .map((r) => r.at)
-      // Backoff with jitter: the retry came half to all of a second later, not at once.
-      expect(checks.length).toBeGreaterThanOrEqual(2)
-      expect(checks[1] - checks[0]).toBeGreaterThanOrEqual(450)
-    }
-    // No window paces the step: the three jobs were created together, before any 429.
-    const creates = byProvider('airbyte')
-      .filter((r) => r.method === 'POST' && r.path.endsWith('/jobs'))
-      .map((r) => r.at)
-    expect(creates).toHaveLength(3)
-    expect(Math.max(...creates) - Math.min(...creates)).toBeLessThan(500)
-  })
-})
-
-describe('results', () => {
-  it('airbyte: one entry per connection in input order, each with its own job, status, rows and link', async () => {
-    const ids = [connection('succeeds'), connection('queued'), connection('incomplete')]
-    const run = await airbyte({ connection_id: ids.join(',') })
-    expect(run.code).toBe(0)
-    expect(run.outputs.status).toBe('succeeded')
-    expect(results(run)).toEqual(
-      ids.map((id) => ({
-        target: id,
-        job_id: String(airbyteEmulator.jobIdsOf(id)[0]),
-        status: 'succeeded',
-        provider_status: 'succeeded',
-        job_url: `${emulator.url}/airbyte/workspaces/${AIRBYTE_WORKSPACE_ID}/connections/${id}`,
-        rows_synced: 12500
-      }))
-    )
-    expect(new Set(results(run).map((r) => r.job_id)).size).toBe(3)
-    // The single-target outputs are left out: they would say which of the three?
-    for (const name of ['job_id', 'provider_status', 'job_url', 'result', 'rows_synced']) expect(run.outputs[name]).toBeUndefined()
-    // Logs name their target.
-    for (const id of ids) expect(run.stdout).toContain(`[${id}] `)
-  })
-
-  it('hightouch by slug, newline-separated: one entry per slug, each with its run id, rows and link', async () => {
-    const run = await hightouch({ sync_slug: 'succeeds\n\n  legacy-ids  \r\ndisabled\n' })
-    expect(run.code).toBe(0)
-    const list = results(run)
-    expect(list.map((r) => r.target)).toEqual(['succeeds', 'legacy-ids', 'disabled'])
-    const syncIds = ['1001', '1012', '1013']
-    list.forEach((r, i) => {
-      expect(r).toEqual({
-        target: r.target,
-        job_id: expect.stringMatching(/^\d+$/),
-        status: 'succeeded',
-        provider_status: 'success',
-        job_url: `https://app.hightouch.com/acme/syncs/${syncIds[i]}/runs/${r.job_id}`,
-        rows_synced: 1000
-      })
-      // The run id is the one the action followed for that sync.
-      expect(hightouchRequestsOf(syncIds[i]).some((q) => q.query.runId === r.job_id)).toBe(true)
-    })
-  })
-})
-
-describe('status is the worst; the step fails if any target fails', () => {
-  it('fivetran: succeeded + failed → failed, exit 1, each in results, one summary row each, one error', async () => {
-    const [ok, bad] = [connector('succeeds'), connector('fails')]
-    const run = await fivetran({ connector_id: `${ok},${bad}` })
-    expect(run.code).toBe(1)
-    expect(run.outputs.status).toBe('failed')
-    expect(results(run).map((r) => [r.target, r.status, r.job_id?.split('@')[0]])).toEqual([
-      [ok, 'succeeded', ok],
-      [bad, 'failed', bad]
-    ])
-    const rows = overviewRows(run.summary)
-    expect(rows).toHaveLength(2)
-    expect(rows[0]).toMatch(new RegExp(`^\\| ✅ \\| \`${ok}\` .*\\*\\*succeeded\\*\\*`))
-    expect(rows[1]).toMatch(new RegExp(`^\\| ❌ \\| \`${bad}\` .*\\*\\*failed\\*\\*`))
-    expect(run.summary).toContain('2 targets, 1 passed, 1 failed')
-    expect(errors(run)).toHaveLength(1)
-    expect(errors(run)[0]).toMatch(new RegExp(`^${bad}: .*sync of ${bad} failed`))
-  })
-
-  it('hightouch: succeeded + timed_out → timed_out, exit 1', async () => {
-    const run = await hightouch({ sync_id: '1001,1010', timeout: '2s' })
-    expect(run.code).toBe(1)
-    expect(run.outputs.status).toBe('timed_out')
-    expect(results(run).map((r) => [r.target, r.status])).toEqual([
-      ['1001', 'succeeded'],
-      ['1010', 'timed_out']
-    ])
-    expect(errors(run)).toEqual([expect.stringMatching(/^1010: Timed out after 2s waiting for sync run \d+ of sync 1010/)])
-    expect(overviewRows(run.summary).map((r) => r.split(' | ')[0])).toEqual(['| ✅', '| ⏱️'])
-    expect(run.elapsedMs).toBeLessThan(7000)
-  })
-
-  it('hightouch: succeeded + warning with fail_on_warning: false → warning, and the step passes', async () => {
-    const run = await hightouch({ sync_id: '1001,1002', fail_on_warning: 'false' })
-    expect(run.code).toBe(0)
-    expect(run.outputs.status).toBe('warning')
-    expect(results(run).map((r) => r.status)).toEqual(['succeeded', 'warning'])
-    expect(errors(run)).toEqual([])
-  })
-})
-
-describe('one target failing among many', () => {
-  it('fivetran: a connector refused at once does not stop the others, which run to the end', async () => {
-    const [broken, ok1, ok2] = [connector('broken'), connector('succeeds'), connector('never_synced')]
-    const run = await fivetran({ connector_id: `${broken}\n${ok1}\n${ok2}` })
-    expect(run.code).toBe(1)
-    const list = results(run)
-    expect(list.map((r) => r.target)).toEqual([broken, ok1, ok2])
-    expect(list[0].error).toMatch(/setup_state is "broken"/)
-    expect(list.slice(1)).toEqual([
-      expect.objectContaining({ status: 'succeeded', job_id: `${ok1}@2026-11-01T08:00:00.123456Z` }),
-      expect.objectContaining({ status: 'succeeded', job_id: `${ok2}@none` })
-    ])
-    // The broken one was done before the others' syncs ended, and they went on after it.
-    const [b, o1, o2] = spans([broken, ok1, ok2], fivetranRequestsOf)
-    expect(o1.last - b.last).toBeGreaterThan(500)
-    expect(o2.last - b.last).toBeGreaterThan(500)
-    expect(errors(run)).toEqual([expect.stringMatching(new RegExp(`^${broken}: Connector ${broken} cannot sync`))])
-    expect(run.summary).toContain('3 targets, 2 passed, 1 failed')
-  })
-
-  it('airbyte: a connection refused with 403 makes status unknown (not succeeded), and the others succeed', async () => {
-    const [refused, ok1, ok2] = [connection('forbidden'), connection('succeeds'), connection('queued')]
-    const run = await airbyte({ connection_id: `${refused},${ok1},${ok2}` })
-    expect(run.code).toBe(1)
-    expect(run.outputs.status).toBe('unknown')
-    const list = results(run)
-    expect(list[0]).toEqual({
-      target: refused,
-      job_url: `${emulator.url}/airbyte/workspaces/${AIRBYTE_WORKSPACE_ID}/connections/${refused}`,
-      error: expect.stringMatching(/HTTP 403 Forbidden.*WORKSPACE_RUNNER/)
-    })
-    expect(list.slice(1).map((r) => [r.target, r.status, r.rows_synced])).toEqual([
-      [ok1, 'succeeded', 12500],
-      [ok2, 'succeeded', 12500]
-    ])
-    expect(airbyteEmulator.jobsStarted).toBe(2)
-    expect(airbyteEmulator.cancelledJobIds).toEqual([])
-    expect(errors(run)).toEqual([expect.stringMatching(new RegExp(`^${refused}: Airbyte refused access`))])
-  })
-})
-
-describe('cancellation of many', () => {
+describe('cancellation of many, run as the runner runs the bundle', () => {
   it('airbyte: SIGINT cancels each running job once; a connection still waiting for its turn starts none', async () => {
     const ids = [connection('slow'), connection('slow'), connection('slow')]
     const sigint = interrupt(1500)
@@ -420,51 +127,5 @@ describe('cancellation of many', () => {
       expect(patches).toEqual(['manual', 'auto'])
     }
     expect(errors(run).filter((e) => /goes on/.test(e))).toHaveLength(3)
-  })
-})
-
-describe('inputs', () => {
-  it.each([
-    ['fivetran', () => fivetran({ connector_id: 'succeeds_dup,\nsucceeds_dup' }), /connector_id lists the same connector twice/],
-    ['hightouch', () => hightouch({ sync_slug: 'succeeds\nsucceeds' }), /sync_slug lists the same sync twice/],
-    [
-      'airbyte',
-      () => airbyte({ connection_id: `${airbyteConnection('succeeds', 99)}, ${airbyteConnection('succeeds', 99)}` }),
-      /connection_id lists the same connection twice/
-    ]
-  ])('%s: a target listed twice is refused before any request', async (_provider, start, message) => {
-    const run = await start()
-    expect(run.code).toBe(1)
-    expect(errors(run).join('\n')).toMatch(message)
-    expect(emulator.requests).toEqual([])
-    expect(run.outputs).toEqual({})
-  })
-
-  it.each([
-    ['fivetran', () => connector('succeeds'), (id: string) => fivetran({ connector_id: id })],
-    ['hightouch', () => '1001', (id: string) => hightouch({ sync_id: id })]
-  ])('%s: one target gives every output as before, and a results array of one', async (_provider, target, start) => {
-    const id = target()
-    const run = await start(id)
-    expect(run.code).toBe(0)
-    expect(run.outputs).toMatchObject({
-      status: 'succeeded',
-      job_id: expect.any(String),
-      provider_status: expect.any(String),
-      job_url: expect.any(String)
-    })
-    expect(JSON.parse(run.outputs.result)).toBeDefined()
-    const list = results(run)
-    expect(list).toHaveLength(1)
-    expect(list[0]).toMatchObject({
-      target: id,
-      job_id: run.outputs.job_id,
-      status: run.outputs.status,
-      provider_status: run.outputs.provider_status,
-      job_url: run.outputs.job_url
-    })
-    expect(run.stdout).not.toContain(`[${id}] `)
-    expect(run.summary).toMatch(new RegExp(`^### ✅ \\S+ \\S+: \`${id}\` succeeded`))
-    expect(overviewRows(run.summary)).toEqual([])
   })
 })
