@@ -1,7 +1,7 @@
 // Runs .github/workflows/self-test.yml here, step by step, as the runner would: each `uses: ./` step runs the bundled
 // action against the local emulator, `if:` conditions and `${{ }}` expressions are evaluated, and shell steps run in
 // bash. A workflow whose assertions would fail on GitHub fails here first.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -32,11 +32,9 @@ interface Workflow {
 
 const workflow = parse(readFileSync(join(ROOT, '.github', 'workflows', 'self-test.yml'), 'utf8')) as Workflow
 
-let emulator: Emulator
-beforeAll(async () => {
-  emulator = await startEmulator({ providers: extraProviders() })
-})
-afterAll(() => emulator.close())
+// Each job gets an emulator of its own, as on GitHub, where each job starts one: so the jobs run side by side here too.
+const emulators: Emulator[] = []
+afterAll(() => Promise.all(emulators.map((e) => e.close())))
 
 /** Steps that set the machine up on GitHub (checkout, Node, npm ci, starting the emulator, printing its log). */
 function isSetUp(step: Step): boolean {
@@ -65,8 +63,9 @@ describe('self-test.yml, run here against the emulator', () => {
     expect(condition("steps.a.outcome == 'failure'", { ...ctx, __jobFailed: true })).toBe(false)
   })
 
-  it.each(Object.keys(workflow.jobs))('job %s passes, and each `uses: ./` step ends as its checks expect', async (name) => {
-    emulator.reset()
+  it.concurrent.each(Object.keys(workflow.jobs))('job %s passes, and each `uses: ./` step ends as its checks expect', async (name) => {
+    const emulator = await startEmulator({ providers: extraProviders() })
+    emulators.push(emulator)
     const job = workflow.jobs[name]
     const ctx: Context = { env: {}, steps: {} }
     const env: Record<string, string> = { ...strings(workflow.env, ctx) }
