@@ -2,15 +2,9 @@
 // airbyte.inprocess.test.ts (cancellation at a fake instant there). The debug-mode leak checks are in
 // reliability-airbyte.e2e.test.ts.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import {
-  AIRBYTE_CLIENT_ID,
-  AIRBYTE_CLIENT_SECRET,
-  AIRBYTE_WORKSPACE_ID,
-  AirbyteEmulator,
-  airbyteConnection
-} from '../emulator/airbyte.js'
+import { AIRBYTE_CLIENT_ID, AIRBYTE_CLIENT_SECRET, AIRBYTE_WORKSPACE_ID, AirbyteEmulator, airbyteConnection } from '../emulator/airbyte.js'
 import { startEmulator, type Emulator } from '../emulator/server.js'
-import { errors, runAction, type ActionRun } from './harness.js'
+import { errors, runAction, whenPrinted, type ActionRun } from './harness.js'
 
 let emulator: Emulator
 let airbyteEmulator: AirbyteEmulator
@@ -105,10 +99,12 @@ describe('airbyte, run as the runner runs the bundle', () => {
       { action: 'SYNC', connection_id: connection('slow'), timeout: '5m' },
       {
         onStart: (child) =>
-          setTimeout(() => {
-            signalledAt = Date.now()
-            child.kill('SIGINT')
-          }, 2000)
+          whenPrinted(child, /Waiting for/, () =>
+            setTimeout(() => {
+              signalledAt = Date.now()
+              child.kill('SIGINT')
+            }, 1000)
+          )
       }
     )
     expect(run.code).toBe(1)
@@ -122,7 +118,7 @@ describe('airbyte, run as the runner runs the bundle', () => {
   it('with cancel_on_abort: false leaves the job running', async () => {
     const run = await airbyte(
       { action: 'SYNC', connection_id: connection('slow'), timeout: '5m', cancel_on_abort: 'false' },
-      { onStart: (child) => setTimeout(() => child.kill('SIGINT'), 1500) }
+      { onStart: (child) => whenPrinted(child, /Waiting for/, () => setTimeout(() => child.kill('SIGINT'), 500)) }
     )
     expect(run.code).toBe(1)
     expect(run.outputs.status).toBe('cancelled')

@@ -7,7 +7,7 @@ import type { FivetranEmulator } from '../emulator/fivetran.js'
 import { HightouchEmulator } from '../emulator/hightouch.js'
 import { startEmulator, type Emulator } from '../emulator/server.js'
 import type { RecordedRequest } from '../emulator/types.js'
-import { errors, runAction, type ActionRun, type RunOptions } from './harness.js'
+import { errors, runAction, whenPrinted, type ActionRun, type RunOptions } from './harness.js'
 import { providerInputs } from './provider-cases.js'
 
 let emulator: Emulator
@@ -50,16 +50,18 @@ interface Result {
 }
 const results = (run: ActionRun): Result[] => JSON.parse(run.outputs.results) as Result[]
 
-/** Sends SIGINT `afterMs` after the start, and remembers when. */
+/** Sends SIGINT `afterMs` after the first target began to wait, and remembers when. */
 function interrupt(afterMs: number): { options: RunOptions; signalledAt: () => number } {
   let at = 0
   return {
     options: {
       onStart: (child: ChildProcess) =>
-        setTimeout(() => {
-          at = Date.now()
-          child.kill('SIGINT')
-        }, afterMs)
+        whenPrinted(child, /Waiting for/, () =>
+          setTimeout(() => {
+            at = Date.now()
+            child.kill('SIGINT')
+          }, afterMs)
+        )
     },
     signalledAt: () => at
   }
@@ -74,7 +76,7 @@ const overviewRows = (summary: string): string[] => summary.split('\n').filter((
 describe('cancellation of many, run as the runner runs the bundle', () => {
   it('airbyte: SIGINT cancels each running job once; a connection still waiting for its turn starts none', async () => {
     const ids = [connection('slow'), connection('slow'), connection('slow')]
-    const sigint = interrupt(1500)
+    const sigint = interrupt(500)
     const run = await airbyte({ connection_id: ids.join(','), max_parallel: '2', timeout: '5m' }, sigint.options)
     const wrapUp = Date.now() - sigint.signalledAt()
     expect(run.code).toBe(1)
@@ -108,7 +110,7 @@ describe('cancellation of many, run as the runner runs the bundle', () => {
 
   it('fivetran: SIGINT stops every wait, says each sync goes on and puts each schedule back', async () => {
     const ids = [connector('slow_auto'), connector('slow_auto'), connector('slow_auto')]
-    const sigint = interrupt(1500)
+    const sigint = interrupt(500)
     const run = await fivetran({ connector_id: ids.join(','), restore_schedule: 'true', timeout: '5m' }, sigint.options)
     const wrapUp = Date.now() - sigint.signalledAt()
     expect(run.code).toBe(1)

@@ -138,7 +138,15 @@ describe('one request budget per provider', () => {
   it('hightouch: however hard its targets retry, the step stays under 200 requests per 10 s (it sends at most 180)', async () => {
     // Every status check answers 429 with Retry-After: 0 until 250 have been refused, so each target asks again at once:
     // only the shared budget holds them back. Four budgets of 180 (one per target) or none would blow the limit.
-    rig.emulator.addFault({ provider: 'hightouch', method: 'GET', path: '/runs$', kind: 'status', status: 429, retryAfter: '0', times: 250 })
+    rig.emulator.addFault({
+      provider: 'hightouch',
+      method: 'GET',
+      path: '/runs$',
+      kind: 'status',
+      status: 429,
+      retryAfter: '0',
+      times: 250
+    })
     const ids = ['1001', '1002', '1012', '1013']
     const run = await hightouch({ sync_id: ids.join(','), timeout: '1m', fail_on_warning: 'false' })
     expect(run.code).toBe(0)

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { extraProviders } from '../emulator/providers.js'
 import { startEmulator, type Emulator } from '../emulator/server.js'
-import { errors, runAction } from './harness.js'
+import { errors, runAction, whenPrinted } from './harness.js'
 import type { ProviderCase } from './provider-cases.js'
 
 let emulator: Emulator
@@ -27,10 +27,12 @@ export function reliabilitySuite(p: ProviderCase): void {
           { ...p.slow(emulator, counter), timeout: '5m', poll_interval: '1s' },
           {
             onStart: (child) =>
-              setTimeout(() => {
-                signalledAt = Date.now()
-                child.kill('SIGINT')
-              }, 2000)
+              whenPrinted(child, /Waiting for/, () =>
+                setTimeout(() => {
+                  signalledAt = Date.now()
+                  child.kill('SIGINT')
+                }, 1000)
+              )
           }
         )
         expect(r.code).not.toBe(0)
@@ -42,19 +44,24 @@ export function reliabilitySuite(p: ProviderCase): void {
       })
 
       it('a second signal exits at once', async () => {
+        let signalledAt = 0
         counter++
         const r = await runAction(
           { ...p.slow(emulator, counter), timeout: '5m', poll_interval: '1s' },
           {
             onStart: (child) =>
-              setTimeout(() => {
-                child.kill('SIGINT')
-                child.kill('SIGTERM')
-              }, 1500)
+              whenPrinted(child, /Waiting for/, () =>
+                setTimeout(() => {
+                  signalledAt = Date.now()
+                  child.kill('SIGINT')
+                  child.kill('SIGTERM')
+                }, 500)
+              )
           }
         )
         expect(r.code).toBe(1)
-        expect(r.elapsedMs).toBeLessThan(4000)
+        // Measured from the signals (as the 4 s from the start were, when they came 1.5 s after it).
+        expect(r.startedAt + r.elapsedMs - signalledAt).toBeLessThan(2500)
       })
     })
   })

@@ -130,6 +130,22 @@ export function runAction(inputs: Record<string, string>, options: RunOptions = 
   })
 }
 
+/**
+ * Calls `fn` once the process has printed something matching `pattern` (say, that it waits for a job): a signal sent
+ * then hits the phase the test means, however long a loaded machine took to start Node, where a fixed delay after the
+ * spawn could land before the action had even installed its signal handlers.
+ */
+export function whenPrinted(child: ChildProcess, pattern: RegExp, fn: () => void): void {
+  let seen = ''
+  const onData = (d: Buffer): void => {
+    seen += d.toString()
+    if (!pattern.test(seen)) return
+    child.stdout?.off('data', onData)
+    fn()
+  }
+  child.stdout?.on('data', onData)
+}
+
 /** Secrets given through the DataOps-style env names count too. */
 export function lowerEnvSecrets(env: Record<string, string> | undefined): Record<string, string> {
   const names: Record<string, string> = {
