@@ -14,6 +14,16 @@ describe('CLI arguments', () => {
     expect(() => parseCliArgs(['--nope', 'x'])).toThrow(/Unknown flag --nope/)
     expect(() => parseCliArgs(['--connector-id'])).toThrow(/--connector-id needs a value/)
     expect(() => parseCliArgs(['abc'])).toThrow(/Unexpected argument "abc"/)
+    expect(() => parseCliArgs(['--json=yes'])).toThrow(/--json takes no value/)
+    // A value that looks like a flag is more likely a forgotten value than a value: it must be given with `=`.
+    expect(() => parseCliArgs(['--connector-id', '--json'])).toThrow(/--connector-id needs a value .*--connector-id=-value/)
+  })
+
+  it('takes -h for --help, the last of a repeated flag, and a value starting with "-" after "="', () => {
+    expect(parseCliArgs(['-h'])).toMatchObject({ help: true, json: false, version: false, debug: false, inputs: {} })
+    expect(parseCliArgs(['--version', '--debug', '--summary', 's.md'])).toMatchObject({ version: true, debug: true, summary: 's.md' })
+    expect(parseCliArgs(['--table', 'a', '--table', 'b']).inputs).toEqual({ table: 'b' })
+    expect(parseCliArgs(['--table=-x']).inputs).toEqual({ table: '-x' })
   })
 
   it('prefers flags to INPUT_* to the DataOps env names', () => {

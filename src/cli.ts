@@ -3,6 +3,7 @@
 //   npx elt-orchestrator --provider fivetran --action START --connector-id shrank_paparazzi
 // Inputs come from flags, then INPUT_* variables, then the DataOps env names (FIVETRAN_ACTION, CONNECTOR_ID, ...).
 import { writeFileSync } from 'node:fs'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { INPUTS } from './action-metadata.js'
 import { listenForCancellation } from './cancellation.js'
 import { ACTION_NAME, ACTION_VERSION } from './constants.js'
@@ -22,34 +23,60 @@ export interface CliOptions {
   debug: boolean
 }
 
-/** Parses `--kebab-name value`, `--kebab-name=value` and the CLI's own flags; throws on anything unknown. */
+/** The CLI's own flags, beside one `--kebab-name` string flag per input of action.yml. */
+const OWN_FLAGS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  dotenv: { type: 'string' },
+  summary: { type: 'string' }
+} as const satisfies ParseArgsConfig['options']
+
+/** Parses `--kebab-name value`, `--kebab-name=value` and the CLI's own flags (node:util parseArgs); throws on anything unknown. */
 export function parseCliArgs(argv: string[]): CliOptions {
-  const known = new Set(INPUTS.map((i) => i.name))
-  const options: CliOptions = { inputs: {}, json: false, help: false, version: false, debug: false }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    if (arg === '-h') {
-      options.help = true
-      continue
-    }
-    const match = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(arg)
-    if (!match) throw new Error(`Unexpected argument "${arg}". Flags look like --connector-id abc; see --help.`)
-    const [, flag, inline] = match
-    if (flag === 'json' || flag === 'help' || flag === 'version' || flag === 'debug') {
-      options[flag] = true
-      continue
-    }
-    const value = inline ?? argv[++i]
-    if (value === undefined) throw new Error(`--${flag} needs a value`)
-    if (flag === 'dotenv' || flag === 'summary') {
-      options[flag] = value
-      continue
-    }
-    const name = flag.replace(/-/g, '_')
-    if (!known.has(name)) throw new Error(`Unknown flag --${flag}. See --help for the flags.`)
-    options.inputs[name] = value
+  const flagOf = (name: string): string => name.replace(/_/g, '-')
+  const inputFlags = Object.fromEntries(INPUTS.map((i) => [flagOf(i.name), { type: 'string' as const }]))
+  let values: Record<string, string | boolean | undefined>
+  try {
+    ;({ values } = parseArgs({ args: argv, options: { ...inputFlags, ...OWN_FLAGS }, strict: true, allowPositionals: false }))
+  } catch (error) {
+    throw new Error(cliArgsProblem(error), { cause: error })
+  }
+  const options: CliOptions = {
+    inputs: {},
+    json: values.json === true,
+    help: values.help === true,
+    version: values.version === true,
+    debug: values.debug === true,
+    dotenv: values.dotenv as string | undefined,
+    summary: values.summary as string | undefined
+  }
+  for (const input of INPUTS) {
+    const value = values[flagOf(input.name)]
+    if (typeof value === 'string') options.inputs[input.name] = value
   }
   return options
+}
+
+/** parseArgs's complaint in the CLI's words: which argument, and what to do. */
+function cliArgsProblem(error: unknown): string {
+  // Read as a plain object: the error comes from node:util, which under jest is another realm's Error.
+  const { code, message = String(error) } = error as { code?: string; message?: string }
+  const option = /'(-[^' ]+)/.exec(message)?.[1] ?? ''
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `Unknown flag ${option}. See --help for the flags.`
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `Unexpected argument "${/'([^']*)'/.exec(message)?.[1] ?? ''}". Flags look like --connector-id abc; see --help.`
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      // A string flag at the end or before another flag, or a switch given a value (--json=yes).
+      return /does not take an argument/.test(message)
+        ? `${option} takes no value`
+        : `${option} needs a value (one that starts with "-" goes as ${option}=-value)`
+    default:
+      return message
+  }
 }
 
 /** Flags win over INPUT_* variables, which win over the DataOps env names. */
