@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
+import { systemClock } from '../src/clock.js'
 import { formatDuration, parseDuration, parseIsoDuration, parseTimestamp } from '../src/duration.js'
-import { ApiError, errorMessage, InputError } from '../src/errors.js'
+import { AbortedError, ApiError, errorMessage, InputError } from '../src/errors.js'
 import { envInputReader, readBoolean, splitList } from '../src/inputs.js'
 import { backoffDelay, parseRetryAfter } from '../src/retry.js'
 import { passes, worstStatus } from '../src/verdict.js'
@@ -164,5 +165,22 @@ describe('verdicts', () => {
     expect(worstStatus(['succeeded', 'failed', 'timed_out'])).toBe('failed')
     expect(worstStatus(['succeeded', 'warning'])).toBe('warning')
     expect(worstStatus([undefined])).toBeUndefined()
+  })
+})
+
+describe('systemClock.sleep (timers/promises)', () => {
+  it('resolves after the time asked for', async () => {
+    const start = Date.now()
+    await systemClock.sleep(30)
+    expect(Date.now() - start).toBeGreaterThanOrEqual(25)
+  })
+
+  it('rejects with AbortedError as soon as the signal aborts, and at once when it already has', async () => {
+    const controller = new AbortController()
+    const start = Date.now()
+    setTimeout(() => controller.abort(), 20)
+    await expect(systemClock.sleep(60_000, controller.signal)).rejects.toBeInstanceOf(AbortedError)
+    expect(Date.now() - start).toBeLessThan(5_000)
+    await expect(systemClock.sleep(60_000, controller.signal)).rejects.toBeInstanceOf(AbortedError)
   })
 })

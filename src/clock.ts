@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import { AbortedError } from './errors.js'
 
 /** Time, injectable so the wait loop's arithmetic can run on a fake clock. */
@@ -9,22 +10,15 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(new AbortedError())
-      const onAbort = (): void => {
-        clearTimeout(timer)
-        reject(new AbortedError())
-      }
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort)
-          resolve()
-        },
-        Math.max(0, ms)
-      )
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
+  sleep: async (ms, signal) => {
+    try {
+      await delay(Math.max(0, ms), undefined, { signal })
+    } catch (error) {
+      // timers/promises rejects with a DOMException named AbortError; the action's code knows AbortedError.
+      if (signal?.aborted) throw new AbortedError()
+      throw error
+    }
+  }
 }
 
 /** Races a promise against an abort signal, so a slow request cannot hold up a cancellation. */
