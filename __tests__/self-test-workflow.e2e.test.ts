@@ -61,6 +61,22 @@ describe('self-test.yml, run here against the emulator', () => {
     expect(evaluate("steps.missing.outputs.status == ''", ctx)).toBe(true)
     expect(condition('always()', { __jobFailed: true })).toBe(true)
     expect(condition("steps.a.outcome == 'failure'", { ...ctx, __jobFailed: true })).toBe(false)
+    // The checks' conditions hold when the step they check went wrong, and only then.
+    const ok = (rows: string) => ({ steps: { ok: { outputs: { status: 'succeeded', rows_synced: rows } } } })
+    expect(condition("steps.ok.outputs.status != 'succeeded' || steps.ok.outputs.rows_synced != '12500'", ok('12500'))).toBe(false)
+    expect(condition("steps.ok.outputs.status != 'succeeded' || steps.ok.outputs.rows_synced != '12500'", ok('12499'))).toBe(true)
+    const ids = (a: string, b: string) => ({ steps: { wait: { outputs: { job_id: a } }, trigger: { outputs: { job_id: b } } } })
+    expect(condition('steps.wait.outputs.job_id != steps.trigger.outputs.job_id', ids('1', '1'))).toBe(false)
+    expect(condition('steps.wait.outputs.job_id != steps.trigger.outputs.job_id', ids('1', '2'))).toBe(true)
+    expect(condition('${{ always() }}', { __jobFailed: true })).toBe(true)
+    expect(condition('failure()', { __jobFailed: true })).toBe(true)
+    expect(condition('success()', { __jobFailed: true })).toBe(false)
+    // As GitHub: strings compare case-insensitively, '' escapes a quote, a missing output reads as ''.
+    expect(evaluate("'SUCCEEDED' == 'succeeded'", {})).toBe(true)
+    expect(evaluate("'it''s'", {})).toBe("it's")
+    expect(substitute('url=${{ env.EMULATOR }}/x status=${{ steps.none.outputs.status }}.', { env: { EMULATOR: 'http://e' } })).toBe(
+      'url=http://e/x status=.'
+    )
   })
 
   it.concurrent.each(Object.keys(workflow.jobs))('job %s passes, and each `uses: ./` step ends as its checks expect', async (name) => {
