@@ -79,7 +79,10 @@ describe('airbyte, run as the runner runs the bundle', () => {
     expect(run.summary).toContain('| Rows synced | 12,500 |')
     expect(run.summary).toContain('| Bytes synced | 5.2 MB (5,242,880 bytes) |')
     // A 1.3 s job is seen to end within a couple of seconds.
-    expect(run.elapsedMs).toBeLessThan(5000)
+    // Timed by the emulator, from the first request to the last: Node's start-up, long on a loaded machine, is not the
+    // action's doing (the in-process copy of this case checks the same bound on the fake clock).
+    const times = emulator.requests.map((r) => r.at)
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(5000)
   })
 
   it('fails a failed job, saying Airbyte gives no reason and where to look', async () => {

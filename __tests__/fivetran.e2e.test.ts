@@ -52,7 +52,10 @@ describe('fivetran START, run as the runner runs the bundle', () => {
     expect(run.summary).toContain('Fivetran START')
     expect(run.summary).toContain('**succeeded**')
     // A 1.2 s sync is seen to end within a couple of seconds, not a poll_interval later.
-    expect(run.elapsedMs).toBeLessThan(5000)
+    // Timed by the emulator, from the first request to the last: Node's start-up, long on a loaded machine, is not the
+    // action's doing (the in-process copy of this case checks the same bound on the fake clock).
+    const times = emulator.requests.map((r) => r.at)
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(5000)
   })
 
   it('fails a failed sync and still sets every output it knows', async () => {

@@ -70,7 +70,10 @@ describe('hightouch SYNC, run as the runner runs the bundle', () => {
     expect(run.summary).toContain('| Completion | 100% |')
     expect(run.summary).toContain(`| ${run.outputs.job_id} | success | 200 / 800 / 0 | 200 / 800 / 0 | 0 / 0 / 0 |  |`)
     // A 1.4 s run is seen to end within a couple of seconds, not a poll_interval later.
-    expect(run.elapsedMs).toBeLessThan(5000)
+    // Timed by the emulator, from the first request to the last: Node's start-up, long on a loaded machine, is not the
+    // action's doing (the in-process copy of this case checks the same bound on the fake clock).
+    const times = emulator.requests.map((r) => r.at)
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(5000)
   })
 
   it('fails a failed run with its error text', async () => {
