@@ -6,7 +6,9 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
-  clearMocks: true
+  clearMocks: true,
+  // Stubbed as in the bundle (scripts/bundle.mjs): the action never runs undici, and loading it costs each file.
+  moduleNameMapper: { '^undici$': '<rootDir>/__tests__/stubs/undici.js' }
 }
 export default {
   // End-to-end runs wait for emulated jobs; a hung run is killed by the harness well before this.
