@@ -86,9 +86,11 @@ export class IdleClock extends FakeClock {
     })
   }
 
-  /** Runs `fn` at fake time `at` (as a sleeper would wake then): to cancel a run part way, say. */
-  at(at: number, fn: () => void): void {
-    void this.sleep(at - this.time).then(fn)
+  /** Runs `fn` at fake time `at` (as a sleeper would wake then): to cancel a run part way, say. Returns a canceller. */
+  at(at: number, fn: () => void): () => void {
+    const controller = new AbortController()
+    this.sleep(at - this.time, controller.signal).then(fn, () => undefined)
+    return () => controller.abort()
   }
 
   private schedule(): void {

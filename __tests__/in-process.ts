@@ -59,12 +59,13 @@ export async function runInProcess(clock: IdleClock, inputs: Record<string, stri
   const io = runnerIo(env)
   const controller = new AbortController()
   const startedAt = clock.now()
-  if (options.cancelAfterMs !== undefined) {
-    clock.at(startedAt + options.cancelAfterMs, () => {
-      io.warning('Received SIGINT: the workflow was cancelled. Wrapping up.')
-      controller.abort()
-    })
-  }
+  const cancelTimer =
+    options.cancelAfterMs === undefined
+      ? undefined
+      : clock.at(startedAt + options.cancelAfterMs, () => {
+          io.warning('Received SIGINT: the workflow was cancelled. Wrapping up.')
+          controller.abort()
+        })
   let code: 0 | 1
   try {
     const result = await orchestrate({ io, read: envInputReader(env), signal: controller.signal, clock, limiterFor })
@@ -72,6 +73,9 @@ export async function runInProcess(clock: IdleClock, inputs: Record<string, stri
   } catch (error) {
     io.error(`Unexpected error: ${errorMessage(error)}`)
     code = 1
+  } finally {
+    // A run that ended before its cancellation leaves no timer behind for the next one.
+    cancelTimer?.()
   }
   const run: ActionRun = {
     code,
