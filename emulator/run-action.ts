@@ -16,8 +16,11 @@ interface ActionYml {
   outputs: Record<string, unknown>
 }
 
+let parsedActionYml: ActionYml | undefined
+/** action.yml, read once per process (every run, in-process ones by the hundred, needs its defaults). */
 export function actionYml(): ActionYml {
-  return parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml
+  parsedActionYml ??= parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml
+  return parsedActionYml
 }
 
 export interface ActionRun {
