@@ -77,7 +77,7 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
     }
     const log = several ? prefixedLog(io, report.target) : io
     try {
-      await provider.run({ settings: specific, common, target: report.target, report, log, clock, signal, deadline, limiter })
+      await provider.run({ settings: specific, providerTitle: provider.title, common, target: report.target, report, log, clock, signal, deadline, limiter })
     } catch (error) {
       if (error instanceof AbortedError || signal.aborted) {
         report.status = 'cancelled'

@@ -20,6 +20,8 @@ export interface ActionSpec {
 /** Everything a provider needs to work on one target. */
 export interface TargetContext<S> {
   settings: S
+  /** The provider's name as people write it (`Fivetran`), for messages. */
+  providerTitle: string
   common: CommonSettings
   target: string
   report: Report
