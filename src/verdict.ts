@@ -1,5 +1,5 @@
 import { STATUSES, type Status } from './constants.js'
-import type { ActionKind } from './providers/types.js'
+import type { ActionKind } from './settings.js'
 import type { Report } from './report.js'
 
 /** Whether one target passes (INTERFACE.md, "Verdicts"). */

@@ -26,6 +26,8 @@ export interface TriggerSpec<J> {
    * sent, less CLOCK_SLACK_MS. Undefined while there is no sign of it.
    */
   find(since: number): Promise<J | undefined>
+  /** The job found after a lost answer, in words for the log: `sync run 77` (default: `what`). */
+  describe?(job: J): string
   /** Said after "the trigger most likely never reached <provider>": what to look at before running the step again. */
   advice?: string
 }
@@ -46,6 +48,7 @@ export type TriggerOutcome<J> =
 export async function triggerOnce<J>(ctx: TargetContext<unknown>, spec: TriggerSpec<J>): Promise<TriggerOutcome<J>> {
   const { clock, log, report } = ctx
   const sentAt = clock.now()
+  report.triggeredAt = sentAt
   let lost: ApiError
   try {
     return { kind: 'started', job: await spec.send(), sentAt }
@@ -84,6 +87,6 @@ export async function triggerOnce<J>(ctx: TargetContext<unknown>, spec: TriggerS
     report.error = `${cause} and no sign of ${spec.what} showed up in the ${formatDuration(clock.now() - sentAt)} after it, so the trigger most likely never reached ${ctx.providerTitle}. The action does not trigger twice: ${spec.advice ?? 'run the step again.'}`
     return { kind: 'lost', sentAt, lost }
   }
-  log.info(`Found ${spec.what}: the trigger did go through. Following it, not triggering again.`)
+  log.info(`Found ${spec.describe?.(outcome.value) ?? spec.what}: the trigger did go through. Following it, not triggering again.`)
   return { kind: 'found', job: outcome.value, sentAt, lost }
 }
