@@ -8,9 +8,10 @@ import { cleanupWindow } from './cleanup.js'
  * binds them to its actions, so no caller ever handles another provider's settings type.
  */
 export function register<S, A>(provider: Provider<S, A>): RegisteredProvider {
-  const { readSettings, secrets, targets, warningsPass, client, explain, cancelAfterAbort, actions, ...description } = provider
+  const { name, title, targetNoun, defaultBaseUrl, defaultAction, actionEnvFallback, aliases, inputs, rateLimit } = provider
+  const { readSettings, secrets, targets, warningsPass, actions } = provider
   return {
-    ...description,
+    ...{ name, title, targetNoun, defaultBaseUrl, defaultAction, actionEnvFallback, aliases, inputs, rateLimit },
     actions: Object.fromEntries(Object.entries(actions).map(([name, spec]) => [name, { kind: spec.kind }])),
     prepare(read, common, problems): PreparedStep {
       const settings = readSettings(read, common, problems)
