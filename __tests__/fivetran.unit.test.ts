@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   completionSince,
-  connectionStatus,
+  normalStatus,
   countSetupTests,
   describeAlerts,
   formatJobId,
@@ -100,7 +100,7 @@ describe('STATUS mapping', () => {
     [{ failed_at: '2023-02-01T00:00:00Z' }, 'failed'],
     [{ succeeded_at: null }, 'unknown']
   ] as const)('%j is %s', (fields, status) => {
-    expect(connectionStatus(connection(fields as Partial<FivetranConnection>))).toBe(status)
+    expect(normalStatus(connection(fields as Partial<FivetranConnection>))).toBe(status)
   })
 })
 

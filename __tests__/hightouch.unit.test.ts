@@ -14,7 +14,7 @@ import {
   formatCompletion,
   formatRows,
   jobsTable,
-  normaliseStatus,
+  normalStatus,
   readRuns,
   readTriggeredRunId,
   rowsSynced,
@@ -53,25 +53,25 @@ const runs = (...data: HightouchSyncRun[]) => ({ data, hasMore: false })
 describe('sync run statuses', () => {
   it('waits on queued, querying, processing and reporting', () => {
     for (const s of ['queued', 'querying', 'processing', 'reporting']) expect(runPhase(s)).toBe('waiting')
-    expect(normaliseStatus('queued')).toBe('queued')
-    expect(normaliseStatus('querying')).toBe('running')
-    expect(normaliseStatus('processing')).toBe('running')
-    expect(normaliseStatus('reporting')).toBe('running')
+    expect(normalStatus('queued')).toBe('queued')
+    expect(normalStatus('querying')).toBe('running')
+    expect(normalStatus('processing')).toBe('running')
+    expect(normalStatus('reporting')).toBe('running')
   })
 
   it('ends on success, warning, failed, cancelled and interrupted; interrupted is a failure', () => {
     for (const s of ['success', 'warning', 'failed', 'cancelled', 'interrupted']) expect(runPhase(s)).toBe('ended')
-    expect(normaliseStatus('success')).toBe('succeeded')
-    expect(normaliseStatus('warning')).toBe('warning')
-    expect(normaliseStatus('failed')).toBe('failed')
-    expect(normaliseStatus('cancelled')).toBe('cancelled')
-    expect(normaliseStatus('interrupted')).toBe('failed')
+    expect(normalStatus('success')).toBe('succeeded')
+    expect(normalStatus('warning')).toBe('warning')
+    expect(normalStatus('failed')).toBe('failed')
+    expect(normalStatus('cancelled')).toBe('cancelled')
+    expect(normalStatus('interrupted')).toBe('failed')
   })
 
   it('calls a status nobody documented unknown (the wait goes on), never an end', () => {
     expect(runPhase('aborted')).toBe('unknown')
     expect(runPhase('pending')).toBe('unknown')
-    expect(normaliseStatus('mystery')).toBe('unknown')
+    expect(normalStatus('mystery')).toBe('unknown')
   })
 })
 

@@ -11,7 +11,7 @@ import type { PreparedStep, RegisteredProvider } from './providers/types.js'
  */
 export type ActionKind = 'wait' | 'report' | 'test'
 
-/** The inputs every provider shares (INTERFACE.md, "Common"), read and checked once. */
+/** The inputs every provider shares, read and checked once. */
 export interface CommonSettings {
   /** `fivetran`, `airbyte` or `hightouch`. */
   provider: string

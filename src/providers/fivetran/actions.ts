@@ -10,7 +10,7 @@ import { explainResyncRefusal } from './advice.js'
 import { FivetranApi } from './api.js'
 import {
   completionSince,
-  connectionStatus,
+  normalStatus,
   countSetupTests,
   describeAlerts,
   formatJobId,
@@ -37,13 +37,13 @@ const status: Action = {
     if (job) {
       ctx.report.jobId = formatJobId(job.connectorId, job.baseline)
       const done = completionSince(connection, job.baseline)
-      const now = connectionStatus(connection)
+      const now = normalStatus(connection)
       ctx.report.status = done?.outcome ?? (now === 'running' || now === 'paused' || now === 'rescheduled' ? now : 'queued')
       ctx.report.message = done
         ? `The sync after ${job.baseline ?? 'the first'} ${done.outcome} at ${done.at}.`
         : `No sync has ended since ${job.baseline ?? 'the connector was created'}; sync_state is ${connection.status.sync_state}.`
     } else {
-      ctx.report.status = connectionStatus(connection)
+      ctx.report.status = normalStatus(connection)
       ctx.report.message = `Connector ${ctx.target} is ${ctx.report.status} (sync_state ${connection.status.sync_state}).`
     }
   }
@@ -95,7 +95,7 @@ const wait: Action = {
       await waitForSync(ctx, api, baseline, ctx.clock.now(), true)
       return
     }
-    report.status = connectionStatus(connection)
+    report.status = normalStatus(connection)
     report.message = `No sync of ${target} is running; the last one ${report.status === 'unknown' ? 'never happened' : `${report.status} (${lastCompletion(connection)})`}.`
   }
 }
@@ -141,7 +141,7 @@ async function startOrResync(ctx: Ctx, api: FivetranApi): Promise<void> {
   const { settings, target, report, log } = ctx
   const before = await log.group(`Reading connector ${target}`, () => api.connection(target))
   record(ctx, before)
-  report.status = connectionStatus(before)
+  report.status = normalStatus(before)
   if (before.paused === true) {
     report.status = 'paused'
     report.error = `Connector ${target} is paused, so Fivetran will not sync it. Resume it in the Fivetran dashboard (or with the API), then run this step again.`
