@@ -46,6 +46,20 @@ export interface Settings {
   step: PreparedStep
 }
 
+/** The inputs every provider reads; any other input belongs to one or more providers (their `inputs`). */
+export const COMMON_INPUTS = [
+  'provider',
+  'action',
+  'wait',
+  'job_id',
+  'timeout',
+  'poll_interval',
+  'request_timeout',
+  'base_url',
+  'cancel_on_abort',
+  'max_parallel'
+] as const
+
 export const DEFAULT_TIMEOUT = '1h'
 export const DEFAULT_POLL_INTERVAL = '30s'
 export const DEFAULT_REQUEST_TIMEOUT = '30s'
