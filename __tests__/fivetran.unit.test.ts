@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   completionSince,
-  connectionStatus,
+  normalStatus,
   countSetupTests,
   describeAlerts,
   formatJobId,
@@ -11,11 +11,11 @@ import {
   timestampMicros,
   type FivetranConnection
 } from '../src/providers/fivetran/model.js'
+import { register } from '../src/jobs/run.js'
 import { fivetran } from '../src/providers/fivetran/index.js'
 import { envInputReader } from '../src/inputs.js'
 import { readSettings } from '../src/settings.js'
 import type { InputError } from '../src/errors.js'
-import type { Provider } from '../src/providers/types.js'
 
 /** A connection as Fivetran returns it (trimmed from a documented example). */
 function connection(fields: Partial<FivetranConnection> & { sync_state?: string; rescheduled_for?: string } = {}): FivetranConnection {
@@ -100,7 +100,7 @@ describe('STATUS mapping', () => {
     [{ failed_at: '2023-02-01T00:00:00Z' }, 'failed'],
     [{ succeeded_at: null }, 'unknown']
   ] as const)('%j is %s', (fields, status) => {
-    expect(connectionStatus(connection(fields as Partial<FivetranConnection>))).toBe(status)
+    expect(normalStatus(connection(fields as Partial<FivetranConnection>))).toBe(status)
   })
 })
 
@@ -141,7 +141,7 @@ describe('reading a connection', () => {
 })
 
 describe('fivetran settings', () => {
-  const providers = { fivetran } as unknown as Record<string, Provider<never>>
+  const providers = { fivetran: register(fivetran) }
   const read = (env: Record<string, string>) => readSettings(envInputReader(env), providers)
   const problems = (env: Record<string, string>): string[] => {
     try {
@@ -174,17 +174,17 @@ describe('fivetran settings', () => {
       FIVETRAN_DONT_DISABLE_SYNC: 'anything'
     })
     expect(s.common.action).toBe('START')
-    expect(s.specific).toMatchObject({ connectorIds: ['a', 'b'], dontDisableSync: true })
+    expect(s.step.settings).toMatchObject({ connectorIds: ['a', 'b'], dontDisableSync: true })
   })
 
   it('reads FIVETRAN_DONT_DISABLE_SYNC=false as not set', () => {
-    expect(read({ ...base, INPUT_CONNECTOR_ID: 'a', FIVETRAN_DONT_DISABLE_SYNC: 'false' }).specific).toMatchObject({
+    expect(read({ ...base, INPUT_CONNECTOR_ID: 'a', FIVETRAN_DONT_DISABLE_SYNC: 'false' }).step.settings).toMatchObject({
       dontDisableSync: false
     })
   })
 
   it('takes the connector from a WAIT job_id, and checks that both agree', () => {
-    expect(read({ ...base, INPUT_ACTION: 'WAIT', INPUT_JOB_ID: 'a@none' }).specific).toMatchObject({
+    expect(read({ ...base, INPUT_ACTION: 'WAIT', INPUT_JOB_ID: 'a@none' }).step.settings).toMatchObject({
       connectorIds: ['a'],
       job: { connectorId: 'a', baseline: null }
     })

@@ -14,7 +14,7 @@ import {
   formatCompletion,
   formatRows,
   jobsTable,
-  normaliseStatus,
+  normalStatus,
   readRuns,
   readTriggeredRunId,
   rowsSynced,
@@ -53,25 +53,25 @@ const runs = (...data: HightouchSyncRun[]) => ({ data, hasMore: false })
 describe('sync run statuses', () => {
   it('waits on queued, querying, processing and reporting', () => {
     for (const s of ['queued', 'querying', 'processing', 'reporting']) expect(runPhase(s)).toBe('waiting')
-    expect(normaliseStatus('queued')).toBe('queued')
-    expect(normaliseStatus('querying')).toBe('running')
-    expect(normaliseStatus('processing')).toBe('running')
-    expect(normaliseStatus('reporting')).toBe('running')
+    expect(normalStatus('queued')).toBe('queued')
+    expect(normalStatus('querying')).toBe('running')
+    expect(normalStatus('processing')).toBe('running')
+    expect(normalStatus('reporting')).toBe('running')
   })
 
   it('ends on success, warning, failed, cancelled and interrupted; interrupted is a failure', () => {
     for (const s of ['success', 'warning', 'failed', 'cancelled', 'interrupted']) expect(runPhase(s)).toBe('ended')
-    expect(normaliseStatus('success')).toBe('succeeded')
-    expect(normaliseStatus('warning')).toBe('warning')
-    expect(normaliseStatus('failed')).toBe('failed')
-    expect(normaliseStatus('cancelled')).toBe('cancelled')
-    expect(normaliseStatus('interrupted')).toBe('failed')
+    expect(normalStatus('success')).toBe('succeeded')
+    expect(normalStatus('warning')).toBe('warning')
+    expect(normalStatus('failed')).toBe('failed')
+    expect(normalStatus('cancelled')).toBe('cancelled')
+    expect(normalStatus('interrupted')).toBe('failed')
   })
 
   it('calls a status nobody documented unknown (the wait goes on), never an end', () => {
     expect(runPhase('aborted')).toBe('unknown')
     expect(runPhase('pending')).toBe('unknown')
-    expect(normaliseStatus('mystery')).toBe('unknown')
+    expect(normalStatus('mystery')).toBe('unknown')
   })
 })
 
@@ -270,14 +270,15 @@ describe('hightouch settings', () => {
 
   it('is registered as hightouch: SYNC by default, fail_on_warning true, full_resync false', () => {
     const s = settings({ sync_id: '1, 2', api_key: 'k' })
-    expect(s.provider).toBe(hightouch)
+    expect(s.provider.name).toBe('hightouch')
+    expect(s.step.targets).toEqual(['1', '2'])
     expect(s.common.action).toBe('SYNC')
     expect(s.common.actionKind).toBe('wait')
     expect(s.common.baseUrl).toBe('https://api.hightouch.com/api/v1')
-    expect(s.specific).toMatchObject({ syncs: ['1', '2'], bySlug: false, fullResync: false, failOnWarning: true })
-    expect(hightouch.warningsPass?.(s.specific as never)).toBe(false)
-    expect(hightouch.secrets(s.specific as never)).toEqual(['k'])
-    expect(hightouch.targets(s.specific as never)).toEqual(['1', '2'])
+    expect(s.step.settings).toMatchObject({ syncs: ['1', '2'], bySlug: false, fullResync: false, failOnWarning: true })
+    expect(hightouch.warningsPass?.(s.step.settings as never)).toBe(false)
+    expect(hightouch.secrets(s.step.settings as never)).toEqual(['k'])
+    expect(hightouch.targets(s.step.settings as never)).toEqual(['1', '2'])
     expect(Object.keys(hightouch.actions)).toEqual(['SYNC', 'WAIT', 'STATUS'])
     expect(hightouch.actions.STATUS.kind).toBe('report')
     expect([hightouch.name, hightouch.title, hightouch.targetNoun]).toEqual(['hightouch', 'Hightouch', 'Sync'])
@@ -285,9 +286,9 @@ describe('hightouch settings', () => {
 
   it('takes slugs, booleans in any case, and the key from HIGHTOUCH_API_KEY', () => {
     const s = settings({ sync_slug: 'a\nb', full_resync: 'TRUE', fail_on_warning: 'False' }, { HIGHTOUCH_API_KEY: 'env-key' })
-    expect(s.specific).toMatchObject({ syncs: ['a', 'b'], bySlug: true, fullResync: true, failOnWarning: false, apiKey: 'env-key' })
-    expect(hightouch.warningsPass?.(s.specific as never)).toBe(true)
-    expect(settings({ sync_id: '1', api_key: 'input-key' }, { HIGHTOUCH_API_KEY: 'env-key' }).specific).toMatchObject({
+    expect(s.step.settings).toMatchObject({ syncs: ['a', 'b'], bySlug: true, fullResync: true, failOnWarning: false, apiKey: 'env-key' })
+    expect(hightouch.warningsPass?.(s.step.settings as never)).toBe(true)
+    expect(settings({ sync_id: '1', api_key: 'input-key' }, { HIGHTOUCH_API_KEY: 'env-key' }).step.settings).toMatchObject({
       apiKey: 'input-key'
     })
   })
@@ -314,7 +315,7 @@ describe('hightouch settings', () => {
     expect(problems({ api_key: 'k', sync_id: '1', job_id: '5' })).toEqual([
       'job_id is only used by WAIT and STATUS for hightouch, not SYNC'
     ])
-    expect(settings({ api_key: 'k', sync_slug: 'x', action: 'WAIT', job_id: '5' }).specific).toMatchObject({ runId: '5' })
+    expect(settings({ api_key: 'k', sync_slug: 'x', action: 'WAIT', job_id: '5' }).step.settings).toMatchObject({ runId: '5' })
   })
 
   it('gives up on a lost trigger after 2 minutes, or half a short timeout', () => {
@@ -583,7 +584,7 @@ describe('hightouch lost trigger answers (nock)', () => {
     expect(io.outputs.status).toBe('failed')
     expect(io.outputs.job_id).toBeUndefined()
     expect(io.errors.join('\n')).toMatch(
-      /answer was lost \(POST \/api\/v1\/syncs\/1\/trigger failed with HTTP 500 Internal Server Error\) and no run of sync 1 was created in the 2m/
+      /answer was lost \(POST \/api\/v1\/syncs\/1\/trigger failed with HTTP 500 Internal Server Error\) and no sign of a run of sync 1 showed up in the 2m/
     )
     expect(clock.now() - T0).toBeGreaterThanOrEqual(120_000)
     expect(clock.now() - T0).toBeLessThan(150_000)

@@ -6,7 +6,7 @@ import type { Clock } from '../src/clock.js'
 import { AbortedError } from '../src/errors.js'
 import { ApiClient, BudgetExhaustedError, type RequestLimiter } from '../src/http.js'
 import { orchestrate, outputsFor } from '../src/orchestrator.js'
-import type { Provider } from '../src/providers/types.js'
+import { fakeProvider } from './fake-provider.js'
 import { limiterFor, SlidingWindowLimiter } from '../src/ratelimit.js'
 import { newReport, type Report } from '../src/report.js'
 import { renderSummary } from '../src/summary.js'
@@ -82,29 +82,30 @@ describe('the budgets the action uses (limiterFor)', () => {
  * Targets end as their names say: `ok…` succeeds at once, `step…` after 4 s, `bad` fails, `refused` errors before any
  * job, `long` outlasts the timeout, `sigint` is interrupted.
  */
-function fakeProvider(seen: { target: string; limiter?: RequestLimiter; at: number }[], onRun?: (target: string) => void) {
-  const provider: Provider<{ ids: string[] }> = {
-    name: 'fake',
-    title: 'Fake',
-    targetNoun: 'Thing',
-    defaultBaseUrl: 'https://fake.test',
-    defaultAction: 'SYNC',
-    actions: { SYNC: { kind: 'wait' } },
-    readSettings: (read) => ({ ids: read('ids').split(',') }),
-    secrets: () => [],
-    targets: (s) => s.ids,
-    async run(ctx) {
-      seen.push({ target: ctx.target, limiter: ctx.limiter, at: ctx.clock.now() })
-      onRun?.(ctx.target)
-      if (ctx.target === 'refused') throw new Error('HTTP 403 on trigger')
-      ctx.report.jobId = `job-${ctx.target}`
-      if (ctx.target === 'long') await ctx.clock.sleep(ctx.deadline - ctx.clock.now() + 1, ctx.signal)
-      if (ctx.target.startsWith('step')) await ctx.clock.sleep(4000, ctx.signal)
-      if (ctx.target === 'sigint') throw new AbortedError()
-      ctx.report.status = ctx.target === 'bad' ? 'failed' : ctx.target === 'long' ? 'timed_out' : 'succeeded'
-    }
+function fakeThings(seen: { target: string; limiter?: RequestLimiter; at: number }[], onRun?: (target: string) => void) {
+  return {
+    fake: fakeProvider<{ ids: string[] }>({
+      name: 'fake',
+      title: 'Fake',
+      targetNoun: 'Thing',
+      defaultBaseUrl: 'https://fake.test',
+      defaultAction: 'SYNC',
+      actions: { SYNC: 'wait' },
+      readSettings: (read) => ({ ids: read('ids').split(',') }),
+      secrets: () => [],
+      targets: (s) => s.ids,
+      async run(ctx) {
+        seen.push({ target: ctx.target, limiter: ctx.limiter, at: ctx.clock.now() })
+        onRun?.(ctx.target)
+        if (ctx.target === 'refused') throw new Error('HTTP 403 on trigger')
+        ctx.report.jobId = `job-${ctx.target}`
+        if (ctx.target === 'long') await ctx.clock.sleep(ctx.deadline - ctx.clock.now() + 1, ctx.signal)
+        if (ctx.target.startsWith('step')) await ctx.clock.sleep(4000, ctx.signal)
+        if (ctx.target === 'sigint') throw new AbortedError()
+        ctx.report.status = ctx.target === 'bad' ? 'failed' : ctx.target === 'long' ? 'timed_out' : 'succeeded'
+      }
+    })
   }
-  return { fake: provider } as unknown as Record<string, Provider<never>>
 }
 const inputs = (values: Record<string, string>) => (name: string) => values[name] ?? ''
 
@@ -117,7 +118,7 @@ describe('one budget per step', () => {
     const result = await orchestrate({
       io: new MemoryIo(),
       read: inputs({ provider: 'fake', ids: 'ok1,ok2,ok3,ok4,ok5', max_parallel: '2' }),
-      providers: fakeProvider(seen),
+      providers: fakeThings(seen),
       clock,
       limiterFor: (name, c) => {
         calls.push([name, c])
@@ -140,7 +141,7 @@ describe('targets that never get their turn start nothing', () => {
     const result = await orchestrate({
       io,
       read: inputs({ provider: 'fake', ids: 'sigint,ok1,ok2', max_parallel: '1' }),
-      providers: fakeProvider(seen, (target) => target === 'sigint' && controller.abort()),
+      providers: fakeThings(seen, (target) => target === 'sigint' && controller.abort()),
       clock: new FakeClock(),
       signal: controller.signal
     })
@@ -167,7 +168,7 @@ describe('targets that never get their turn start nothing', () => {
     const result = await orchestrate({
       io,
       read: inputs({ provider: 'fake', ids: 'long,ok1,ok2', max_parallel: '1', timeout: '10s' }),
-      providers: fakeProvider(seen),
+      providers: fakeThings(seen),
       clock
     })
     expect(result.exitCode).toBe(1)
@@ -190,7 +191,7 @@ describe('targets that never get their turn start nothing', () => {
     const result = await orchestrate({
       io,
       read: inputs({ provider: 'fake', ids: 'step1,step2,step3,step4', max_parallel: '1', timeout: '10s' }),
-      providers: fakeProvider(seen),
+      providers: fakeThings(seen),
       clock
     })
     // Turns at 0, 4 and 8 s come before the timeout; at 12 s, after it.
@@ -231,7 +232,7 @@ describe('the status of several targets', () => {
     const result = await orchestrate({
       io,
       read: inputs({ provider: 'fake', ids: 'ok1,refused,ok2' }),
-      providers: fakeProvider([]),
+      providers: fakeThings([]),
       clock: new FakeClock()
     })
     expect(result.exitCode).toBe(1)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { AbortedError } from '../src/errors.js'
 import { forEachLimited, orchestrate, outputsFor } from '../src/orchestrator.js'
-import type { Provider } from '../src/providers/types.js'
+import { fakeProvider, type FakeSpec } from './fake-provider.js'
 import { newReport, setFact } from '../src/report.js'
 import { SlidingWindowLimiter } from '../src/ratelimit.js'
 import { cell, renderSummary } from '../src/summary.js'
@@ -9,13 +9,13 @@ import { FakeClock } from './fake-clock.js'
 import { MemoryIo } from './memory-io.js'
 
 /** A provider whose targets end as their names say: `ok`, `bad`, `boom` (throws), `slow` (waits to be aborted). */
-const fake: Provider<{ ids: string[]; key: string }> = {
+const fake: FakeSpec<{ ids: string[]; key: string }> = {
   name: 'fake',
   title: 'Fake',
   targetNoun: 'Thing',
   defaultBaseUrl: 'https://fake.test',
   defaultAction: 'SYNC',
-  actions: { SYNC: { kind: 'wait' }, STATUS: { kind: 'report' } },
+  actions: { SYNC: 'wait', STATUS: 'report' },
   readSettings: (read, _common, problems) => {
     const key = read('api_key')
     if (!key) problems.push('api_key is required')
@@ -33,7 +33,7 @@ const fake: Provider<{ ids: string[]; key: string }> = {
   }
 }
 
-const providers = { fake } as unknown as Record<string, Provider<never>>
+const providers = { fake: fakeProvider(fake) }
 function inputs(values: Record<string, string>) {
   return (name: string) => values[name] ?? ''
 }
@@ -123,7 +123,7 @@ describe('orchestrate', () => {
     await orchestrate({
       io,
       read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'x' }),
-      providers: { fake: aborting } as unknown as Record<string, Provider<never>>
+      providers: { fake: fakeProvider(aborting) }
     })
     expect(io.outputs.status).toBe('cancelled')
   })

@@ -17,7 +17,7 @@ export const Outputs = {
   results: 'results'
 } as const
 
-/** The normalised statuses of INTERFACE.md, from best to worst. */
+/** The normalised statuses the `status` output takes, from best to worst. */
 export const STATUSES = [
   'succeeded',
   'running',
@@ -31,6 +31,3 @@ export const STATUSES = [
   'failed'
 ] as const
 export type Status = (typeof STATUSES)[number]
-
-/** Statuses that mean the job is still going. */
-export const ACTIVE_STATUSES: readonly Status[] = ['running', 'queued']

@@ -6,7 +6,7 @@ import type { RequestLimiter } from './http.js'
 import type { InputReader } from './inputs.js'
 import { prefixedLog, type Io } from './io.js'
 import { providers as registry } from './providers/registry.js'
-import type { Provider } from './providers/types.js'
+import type { RegisteredProvider } from './providers/types.js'
 import { newReport, type Report } from './report.js'
 import { isLoopback, readSettings, type Settings } from './settings.js'
 import { renderSummary } from './summary.js'
@@ -18,7 +18,7 @@ export interface OrchestrateOptions {
   clock?: Clock
   /** Aborted when the workflow is cancelled. */
   signal?: AbortSignal
-  providers?: Record<string, Provider<never>>
+  providers?: Record<string, RegisteredProvider>
   /** Builds the request budget shared by every target of the step (see ratelimit.ts). */
   limiterFor?: (provider: string, clock: Clock) => RequestLimiter | undefined
 }
@@ -44,8 +44,8 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
     options.io.error(error.message)
     return { exitCode: 1, reports: [], outputs: {} }
   }
-  const { common, provider, specific } = settings
-  const secrets = provider.secrets(specific).filter((s) => s.length > 0)
+  const { common, provider, step } = settings
+  const secrets = step.secrets
   for (const secret of secrets) options.io.setSecret(secret)
   const io = redactingIo(options.io, secrets)
 
@@ -55,7 +55,7 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
 
   const deadline = clock.now() + common.timeoutMs
   const limiter = options.limiterFor?.(provider.name, clock)
-  const targets = provider.targets(specific)
+  const targets = step.targets
   const reports = targets.map((target) => newReport(provider.name, common.action, target))
   const several = targets.length > 1
 
@@ -77,7 +77,7 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
     }
     const log = several ? prefixedLog(io, report.target) : io
     try {
-      await provider.run({ settings: specific, common, target: report.target, report, log, clock, signal, deadline, limiter })
+      await step.run({ providerTitle: provider.title, common, target: report.target, report, log, clock, signal, deadline, limiter })
     } catch (error) {
       if (error instanceof AbortedError || signal.aborted) {
         report.status = 'cancelled'
@@ -90,7 +90,7 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
     }
   })
 
-  const warningsPass = provider.warningsPass?.(specific) ?? false
+  const warningsPass = step.warningsPass
   const judged = reports.map((report) => ({
     report,
     passed: passes(report, common.actionKind, { wait: common.wait, warningsPass })

@@ -32,6 +32,8 @@ export interface Report {
   message?: string
   /** Why the target failed for a reason other than the job's own status (HTTP error, bad state...). */
   error?: string
+  /** When the request that starts the job was sent (epoch ms), set before it is sent. */
+  triggeredAt?: number
   /** Set by a provider that cancelled the remote job itself (Airbyte on timeout or cancellation). */
   remoteCancelled?: boolean
 }

@@ -1,9 +1,17 @@
 import { parseDuration } from './duration.js'
 import { InputError } from './errors.js'
 import { readBoolean, type InputReader } from './inputs.js'
-import type { ActionKind, Provider } from './providers/types.js'
+import type { PreparedStep, RegisteredProvider } from './providers/types.js'
 
-/** The inputs every provider shares (INTERFACE.md, "Common"), read and checked once. */
+/**
+ * How an action is judged (README, "Verdicts"):
+ * - `wait`: passes only on `succeeded` (or `warning` where warnings pass); with `wait: false`, once the job started;
+ * - `report`: STATUS and CANCEL, fail only on errors;
+ * - `test`: passes unless a test failed (status `failed`).
+ */
+export type ActionKind = 'wait' | 'report' | 'test'
+
+/** The inputs every provider shares, read and checked once. */
 export interface CommonSettings {
   /** `fivetran`, `airbyte` or `hightouch`. */
   provider: string
@@ -31,11 +39,26 @@ export interface CommonSettings {
   maxParallel: number
 }
 
-export interface Settings<S = unknown> {
+export interface Settings {
   common: CommonSettings
-  provider: Provider<S>
-  specific: S
+  provider: RegisteredProvider
+  /** The provider's own settings, bound to its actions. */
+  step: PreparedStep
 }
+
+/** The inputs every provider reads; any other input belongs to one or more providers (their `inputs`). */
+export const COMMON_INPUTS = [
+  'provider',
+  'action',
+  'wait',
+  'job_id',
+  'timeout',
+  'poll_interval',
+  'request_timeout',
+  'base_url',
+  'cancel_on_abort',
+  'max_parallel'
+] as const
 
 export const DEFAULT_TIMEOUT = '1h'
 export const DEFAULT_POLL_INTERVAL = '30s'
@@ -46,10 +69,10 @@ export const DEFAULT_MAX_PARALLEL = 10
  * Reads every input into a typed settings object. All problems are collected and thrown together as one
  * InputError, so a user fixes a step in one go, and nothing is sent to a provider before the inputs are right.
  */
-export function readSettings(read: InputReader, providers: Record<string, Provider<never>>): Settings {
+export function readSettings(read: InputReader, providers: Record<string, RegisteredProvider>): Settings {
   const problems: string[] = []
   const providerName = read('provider').toLowerCase()
-  const provider = providers[providerName] as Provider | undefined
+  const provider = Object.hasOwn(providers, providerName) ? providers[providerName] : undefined
   const names = Object.keys(providers).join(', ')
   if (providerName === '') problems.push(`provider is required: one of ${names}`)
   else if (!provider) problems.push(`provider must be one of ${names}, got "${read('provider')}"`)
@@ -107,9 +130,9 @@ export function readSettings(read: InputReader, providers: Record<string, Provid
     cancelOnAbort,
     maxParallel
   }
-  const specific = provider ? provider.readSettings(read, common, problems) : undefined
-  if (problems.length > 0) throw new InputError(problems)
-  return { common, provider: provider as Provider, specific }
+  const step = provider?.prepare(read, common, problems)
+  if (problems.length > 0 || !provider || !step) throw new InputError(problems)
+  return { common, provider, step }
 }
 
 function readDurationInput(read: InputReader, name: string, fallback: string, problems: string[]): number {

@@ -1,8 +1,8 @@
 import { STATUSES, type Status } from './constants.js'
-import type { ActionKind } from './providers/types.js'
+import type { ActionKind } from './settings.js'
 import type { Report } from './report.js'
 
-/** Whether one target passes (INTERFACE.md, "Verdicts"). */
+/** Whether one target passes (README, "Statuses"). */
 export function passes(report: Report, kind: ActionKind, options: { wait: boolean; warningsPass: boolean }): boolean {
   if (report.error !== undefined) return false
   switch (kind) {

@@ -1,11 +1,10 @@
+import { register } from '../jobs/run.js'
 import { airbyte } from './airbyte/index.js'
 import { fivetran } from './fivetran/index.js'
 import { hightouch } from './hightouch/index.js'
-import type { Provider } from './types.js'
+import type { RegisteredProvider } from './types.js'
 
-/** Every provider the action knows, by the value of the `provider` input. */
-export const providers: Record<string, Provider<never>> = {
-  fivetran: fivetran as Provider<never>,
-  airbyte: airbyte as Provider<never>,
-  hightouch: hightouch as Provider<never>
-}
+/** Every provider the action knows, by the value of the `provider` input: one line each. */
+export const providers: Record<string, RegisteredProvider> = Object.fromEntries(
+  [register(fivetran), register(airbyte), register(hightouch)].map((provider) => [provider.name, provider])
+)

@@ -2,24 +2,15 @@ import type { Clock } from '../clock.js'
 import type { RequestLimiter } from '../http.js'
 import type { InputReader } from '../inputs.js'
 import type { Log } from '../io.js'
+import type { RateLimit } from '../ratelimit.js'
 import type { Report } from '../report.js'
-import type { CommonSettings } from '../settings.js'
-
-/**
- * How an action is judged (INTERFACE.md, "Verdicts"):
- * - `wait`: passes only on `succeeded` (or `warning` where warnings pass); with `wait: false`, once the job started;
- * - `report`: STATUS and CANCEL, fail only on errors;
- * - `test`: passes unless a test failed (status `failed`).
- */
-export type ActionKind = 'wait' | 'report' | 'test'
-
-export interface ActionSpec {
-  kind: ActionKind
-}
+import type { ActionKind, CommonSettings } from '../settings.js'
 
 /** Everything a provider needs to work on one target. */
 export interface TargetContext<S> {
   settings: S
+  /** The provider's name as people write it (`Fivetran`), for messages. */
+  providerTitle: string
   common: CommonSettings
   target: string
   report: Report
@@ -32,10 +23,26 @@ export interface TargetContext<S> {
   limiter?: RequestLimiter
 }
 
+/** One action of a provider: how it is judged, and what it does to one target with the provider's API client. */
+export interface ActionSpec<S, A> {
+  kind: ActionKind
+  run(ctx: TargetContext<S>, api: A): Promise<void>
+}
+
+/** An input only this provider reads (the shared ones — provider, action, timeout, … — belong to every provider). */
+export interface ProviderInput {
+  name: string
+  /** The env variable read when the input is empty (DataOps-style names such as `CONNECTOR_ID`). */
+  envFallback?: string
+  /** Never printed: masked in the log, redacted from outputs and the summary. */
+  secret?: boolean
+}
+
 /**
- * One ELT provider. Adding a provider means one folder implementing this, and one line in the registry.
+ * One ELT provider: its inputs, actions and API. Adding a provider means one folder implementing this, and one
+ * line in the registry. `S` is its settings, `A` its API client.
  */
-export interface Provider<S = unknown> {
+export interface Provider<S, A> {
   /** The `provider` input value. */
   name: string
   /** The provider's name as people write it. */
@@ -46,17 +53,44 @@ export interface Provider<S = unknown> {
   defaultAction: string
   /** The DataOps-style env name read when the `action` input is empty (Fivetran: `FIVETRAN_ACTION`). */
   actionEnvFallback?: string
-  actions: Record<string, ActionSpec>
-  /** Other names accepted for an action (Fivetran `SYNC` = `START`, Airbyte `CLEAR` is a kind of `RESET`). */
+  actions: Record<string, ActionSpec<S, A>>
+  /** Other names accepted for an action (Fivetran `SYNC` = `START`). */
   aliases?: Record<string, string>
+  /** The inputs only this provider reads. */
+  inputs: ProviderInput[]
+  /** The documented request limit of one key, shared by every target of a step. */
+  rateLimit?: RateLimit
   /** Reads and checks the provider's own inputs, pushing every problem (naming the input) into `problems`. */
   readSettings(read: InputReader, common: CommonSettings, problems: string[]): S
-  /** Values that must never be printed (keys, secrets, ready tokens). */
+  /** Values that must never be printed (keys, secrets, ready tokens), besides the inputs marked secret. */
   secrets(settings: S): string[]
   /** The targets this step works on, in input order. */
   targets(settings: S): string[]
   /** Whether `warning` passes for these settings (Hightouch `fail_on_warning: false`). */
   warningsPass?(settings: S): boolean
-  /** Does the work for one target, filling in `ctx.report` as it learns things. */
-  run(ctx: TargetContext<S>): Promise<void>
+  /** The API client one target works with. */
+  client(ctx: TargetContext<S>): A
+  /** Turns a refusal into a message that says what to do (see jobs/refusal.ts). */
+  explain?(error: unknown, ctx: TargetContext<S>): unknown
+  /** The workflow was cancelled while this target worked: cancel the remote job, where the provider can. */
+  cancelAfterAbort?(ctx: TargetContext<S>): Promise<void>
+}
+
+/** A step's work for one provider once its inputs are read: the provider's types stay inside. */
+export interface PreparedStep {
+  /** The provider's own settings, as read (for tests and debugging; the step's actions already hold them). */
+  settings: unknown
+  secrets: string[]
+  targets: string[]
+  warningsPass: boolean
+  run(ctx: Omit<TargetContext<unknown>, 'settings'>): Promise<void>
+}
+
+/** What the rest of the action sees of a provider: its description, and a way to prepare a step. */
+export interface RegisteredProvider extends Omit<
+  Provider<unknown, unknown>,
+  'actions' | 'readSettings' | 'secrets' | 'targets' | 'warningsPass' | 'client' | 'explain' | 'cancelAfterAbort'
+> {
+  actions: Record<string, { kind: ActionKind }>
+  prepare(read: InputReader, common: CommonSettings, problems: string[]): PreparedStep
 }

@@ -34,7 +34,7 @@ export function parseAirbyteError(_status: number, body: unknown): { code?: stri
   return { code, message: text(data?.message) ?? notFound ?? embedded ?? text(b.detail) ?? text(b.message) }
 }
 
-/** How the action authenticates to Airbyte (INTERFACE.md, Airbyte table). */
+/** How the action authenticates to Airbyte: application credentials, a ready token, or none (auth off). */
 export type AirbyteCredentials =
   { kind: 'application'; clientId: string; clientSecret: string } | { kind: 'token'; apiKey: string } | { kind: 'none' }
 
@@ -55,8 +55,6 @@ export interface TokenOptions {
 export class ApplicationTokenAuth implements Auth {
   private token?: { value: string; renewAt?: number }
   private fetching?: Promise<string>
-  /** Token requests sent (for tests and logs). */
-  fetched = 0
 
   constructor(
     private readonly clientId: string,
@@ -96,7 +94,6 @@ export class ApplicationTokenAuth implements Auth {
       parseError: parseAirbyteError
     })
     const sentAt = clock.now()
-    this.fetched++
     // JSON with `grant-type`, as Airbyte documents it; a token request starts nothing, so retrying it is safe.
     const response = await client.request<unknown>('POST', 'applications/token', {
       body: { client_id: this.clientId, client_secret: this.clientSecret, 'grant-type': 'client_credentials' },

@@ -48,7 +48,7 @@ export function hasEnded(status: string): boolean {
   return STATUSES[status]?.ended ?? false
 }
 
-/** The INTERFACE status for an Airbyte job status: `pending` → queued, `incomplete` → running, unknown → unknown. */
+/** The normalised status for an Airbyte job status: `pending` → queued, `incomplete` → running, unknown → unknown. */
 export function normalStatus(status: string): Status {
   return STATUSES[status]?.normal ?? 'unknown'
 }

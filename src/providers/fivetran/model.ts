@@ -119,7 +119,7 @@ export function completionSince(connection: FivetranConnection, baseline: string
 }
 
 /** STATUS: running while syncing, paused, rescheduled, else the last sync's outcome; unknown if it never synced. */
-export function connectionStatus(connection: FivetranConnection): Status {
+export function normalStatus(connection: FivetranConnection): Status {
   const state = connection.status.sync_state
   if (connection.paused === true || state === 'paused') return 'paused'
   if (state === 'syncing') return 'running'

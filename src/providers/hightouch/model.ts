@@ -52,9 +52,6 @@ export function sameId(a: unknown, b: unknown): boolean {
   return a !== undefined && a !== null && String(a) === String(b)
 }
 
-/** The sync run statuses a run passes through before it ends. */
-export const WAITING_STATUSES = ['queued', 'querying', 'processing', 'reporting'] as const
-
 /** What each status Hightouch documents means for the action. `interrupted` ends the run: it failed. */
 const STATUS_MAP: Record<string, Status> = {
   queued: 'queued',
@@ -78,7 +75,7 @@ export function runPhase(status: string): RunPhase {
 }
 
 /** A run status in the action's words; `unknown` for a status nobody documented. */
-export function normaliseStatus(status: string): Status {
+export function normalStatus(status: string): Status {
   return STATUS_MAP[status] ?? 'unknown'
 }
 
@@ -149,8 +146,8 @@ export function viewRun(runs: HightouchRuns, runId: string): RunView {
  * `warning`), and its own word becomes `provider_status`, so the two outputs agree.
  */
 export function verdictOf(jobs: HightouchSyncRun[]): { status: Status; providerStatus: string } {
-  const status = worstStatus(jobs.map((j) => normaliseStatus(j.status))) ?? 'unknown'
-  const decisive = jobs.find((j) => normaliseStatus(j.status) === status)
+  const status = worstStatus(jobs.map((j) => normalStatus(j.status))) ?? 'unknown'
+  const decisive = jobs.find((j) => normalStatus(j.status) === status)
   return { status, providerStatus: decisive?.status ?? status }
 }
 
@@ -158,7 +155,7 @@ export function verdictOf(jobs: HightouchSyncRun[]): { status: Status; providerS
 export function currentStatus(view: RunView): { status: Status; providerStatus?: string } {
   if (view.kind === 'invisible') return { status: 'unknown' }
   if (view.kind === 'ended') return { status: view.status, providerStatus: view.providerStatus }
-  return { status: normaliseStatus(view.run.status), providerStatus: view.run.status }
+  return { status: normalStatus(view.run.status), providerStatus: view.run.status }
 }
 
 function count(rows: HightouchRowCounts | undefined): number {

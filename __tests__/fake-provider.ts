@@ -1,0 +1,21 @@
+import { register } from '../src/jobs/run.js'
+import type { Provider, ProviderInput, RegisteredProvider, TargetContext } from '../src/providers/types.js'
+import type { ActionKind } from '../src/settings.js'
+
+/** What a test's fake provider says: the Provider fields, its actions as kinds, and one `run` for all of them. */
+export type FakeSpec<S> = Omit<Provider<S, undefined>, 'actions' | 'inputs' | 'client'> & {
+  actions: Record<string, ActionKind>
+  inputs?: ProviderInput[]
+  run(ctx: TargetContext<S>): Promise<void>
+}
+
+/** A registered provider for orchestrator tests, whose every action does `spec.run`. */
+export function fakeProvider<S>(spec: FakeSpec<S>): RegisteredProvider {
+  const { run, actions, inputs, ...rest } = spec
+  return register<S, undefined>({
+    ...rest,
+    inputs: inputs ?? [],
+    client: () => undefined,
+    actions: Object.fromEntries(Object.entries(actions).map(([name, kind]) => [name, { kind, run: (ctx: TargetContext<S>) => run(ctx) }]))
+  })
+}
