@@ -12,7 +12,7 @@ import { emulatorSecrets } from './secrets.js'
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 interface ActionYml {
-  inputs: Record<string, { default?: string }>
+  inputs: Record<string, { description: string; default?: string }>
   outputs: Record<string, unknown>
 }
 
