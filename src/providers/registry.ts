@@ -1,4 +1,5 @@
 import { airbyte } from './airbyte/index.js'
+import { dbtCloud } from './dbt-cloud/index.js'
 import { fivetran } from './fivetran/index.js'
 import { hightouch } from './hightouch/index.js'
 import type { Provider } from './types.js'
@@ -7,5 +8,6 @@ import type { Provider } from './types.js'
 export const providers: Record<string, Provider<never>> = {
   fivetran: fivetran as Provider<never>,
   airbyte: airbyte as Provider<never>,
-  hightouch: hightouch as Provider<never>
+  hightouch: hightouch as Provider<never>,
+  'dbt-cloud': dbtCloud as Provider<never>
 }
