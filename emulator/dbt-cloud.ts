@@ -67,11 +67,15 @@ const FAILING_BUILD: Node[] = [
   [
     'model.jaffle_shop.stg_orders',
     'error',
-    'Database Error in model stg_orders (models/staging/stg_orders.sql)\n  000904 (42000): SQL compilation error: invalid identifier \'AMOUNT|<b>TOTAL</b>\' [see](http://x) `x`'
+    "Database Error in model stg_orders (models/staging/stg_orders.sql)\n  000904 (42000): SQL compilation error: invalid identifier 'AMOUNT|<b>TOTAL</b>' [see](http://x) `x`"
   ],
   ['model.jaffle_shop.orders', 'skipped', 'SKIP'],
   ['test.jaffle_shop.unique_customers_customer_id.c5af1ff4b1', 'fail', 'Got 3 results, configured to fail if != 0', 3],
-  ['test.jaffle_shop.relationships_orders_customer_id.a1b2c3', 'error', 'Database Error in test relationships_orders_customer_id\n  relation "orders" does not exist'],
+  [
+    'test.jaffle_shop.relationships_orders_customer_id.a1b2c3',
+    'error',
+    'Database Error in test relationships_orders_customer_id\n  relation "orders" does not exist'
+  ],
   ['test.jaffle_shop.not_null_orders_order_id.f0e1d2', 'skipped', 'SKIP'],
   ['test.jaffle_shop.not_null_customers_customer_id.5c9bf9911d', 'pass', 'PASS', 0],
   ['unit_test.jaffle_shop.customers.test_lifetime_value', 'fail', 'actual differs from expected', 1]
@@ -96,7 +100,11 @@ export const DBT_CLOUD_SCENARIOS: Record<string, Scenario> = {
   '101': {
     name: 'nightly build',
     description: 'dbt seed + dbt build: every model succeeds, 4 tests (one a unit test) pass; Success in about 1.2 s',
-    steps: [...PREFIX, { name: 'Invoke dbt with `dbt seed`', results: SEEDS }, { name: 'Invoke dbt with `dbt build`', results: GOOD_BUILD }],
+    steps: [
+      ...PREFIX,
+      { name: 'Invoke dbt with `dbt seed`', results: SEEDS },
+      { name: 'Invoke dbt with `dbt build`', results: GOOD_BUILD }
+    ],
     outcome: 10
   },
   '102': {
@@ -128,7 +136,11 @@ export const DBT_CLOUD_SCENARIOS: Record<string, Scenario> = {
   '106': {
     name: 'missing artifact',
     description: 'dbt run saves run_results.json, dbt test does not (404): its results are skipped; Success',
-    steps: [...PREFIX, { name: 'Invoke dbt with `dbt run`', results: GOOD_BUILD.slice(0, 3) }, { name: 'Invoke dbt with `dbt test`', results: 'missing' }],
+    steps: [
+      ...PREFIX,
+      { name: 'Invoke dbt with `dbt run`', results: GOOD_BUILD.slice(0, 3) },
+      { name: 'Invoke dbt with `dbt test`', results: 'missing' }
+    ],
     outcome: 10
   },
   '107': {
@@ -367,7 +379,13 @@ export class DbtCloudEmulator implements ProviderEmulator {
       retrying_run_id: null
     }
     if (related.includes('trigger')) {
-      body.trigger = { id: run.id + 1_000_000, cause: run.cause, cause_category: run.causeCategory, job_definition_id: Number(run.jobId), ...run.body }
+      body.trigger = {
+        id: run.id + 1_000_000,
+        cause: run.cause,
+        cause_category: run.causeCategory,
+        job_definition_id: Number(run.jobId),
+        ...run.body
+      }
     }
     if (related.includes('run_steps')) body.run_steps = this.stepsOf(run, now)
     return body
@@ -436,7 +454,9 @@ export class DbtCloudEmulator implements ProviderEmulator {
       description: s.description,
       dbt_version: null,
       job_type: 'other',
-      execute_steps: s.steps.filter((st) => st !== clone && st !== profile && st !== deps).map((st) => /`(.*)`/.exec(st.name)?.[1] ?? st.name),
+      execute_steps: s.steps
+        .filter((st) => st !== clone && st !== profile && st !== deps)
+        .map((st) => /`(.*)`/.exec(st.name)?.[1] ?? st.name),
       generate_docs: false,
       run_generate_sources: false,
       state: 1,
@@ -506,7 +526,8 @@ export class DbtCloudEmulator implements ProviderEmulator {
     if (orderBy.startsWith('-')) runs.reverse()
     const limit = Number(req.query.get('limit') ?? 100)
     const offset = Number(req.query.get('offset') ?? 0)
-    if (!(Number.isInteger(limit) && limit >= 1 && limit <= 100)) return INVALID({ limit: 'Ensure this value is less than or equal to 100.' })
+    if (!(Number.isInteger(limit) && limit >= 1 && limit <= 100))
+      return INVALID({ limit: 'Ensure this value is less than or equal to 100.' })
     const page = runs.slice(offset, offset + limit)
     return envelope(
       200,

@@ -172,7 +172,10 @@ export async function rerunJob(ctx: Ctx, api: DbtCloudApi, progress: Progress): 
     return latest
   })
   const label = jobLabel(ctx, jobId)
-  if (last === undefined) throw new Error(`${label[0].toUpperCase()}${label.slice(1)} has no run to rerun: RERUN reruns the job's last run when it failed. Use RUN.`)
+  if (last === undefined)
+    throw new Error(
+      `${label[0].toUpperCase()}${label.slice(1)} has no run to rerun: RERUN reruns the job's last run when it failed. Use RUN.`
+    )
   if (last.status !== 20) {
     throw new Error(
       `The last run of ${label} (run ${last.id}) is ${providerStatus(last)}, not Error: RERUN only reruns a failed run. Use RUN to start a new one.`
@@ -282,33 +285,35 @@ async function waitForRun(ctx: Ctx, api: DbtCloudApi, first: DbtRun, since: numb
   let last = first
   let seen: number | undefined = first.status
   const warned = new Set<number>()
-  const outcome = await log.group(`Waiting for run ${runId} of ${label} to end (${formatDuration(Math.max(0, deadline - clock.now()))} left of the timeout)`, () =>
-    waitFor<DbtRun>({
-      clock,
-      deadline,
-      pollIntervalMs: ctx.common.pollIntervalMs,
-      jobStartedAt: since,
-      checkFirst,
-      signal: ctx.signal,
-      onTransientError: (error) => log.warning(`Status check failed (${error.message}); checking again.`),
-      check: async () => {
-        const run = await api.run(runId)
-        last = run
-        record(ctx, run)
-        const phase = runPhase(run.status)
-        if (phase === 'ended') return { done: true, value: run }
-        if (phase === 'unknown') {
-          if (!warned.has(run.status)) {
-            warned.add(run.status)
-            log.warning(`dbt Cloud reports a run status this version does not know (${run.status}); waiting on, as for a running run.`)
+  const outcome = await log.group(
+    `Waiting for run ${runId} of ${label} to end (${formatDuration(Math.max(0, deadline - clock.now()))} left of the timeout)`,
+    () =>
+      waitFor<DbtRun>({
+        clock,
+        deadline,
+        pollIntervalMs: ctx.common.pollIntervalMs,
+        jobStartedAt: since,
+        checkFirst,
+        signal: ctx.signal,
+        onTransientError: (error) => log.warning(`Status check failed (${error.message}); checking again.`),
+        check: async () => {
+          const run = await api.run(runId)
+          last = run
+          record(ctx, run)
+          const phase = runPhase(run.status)
+          if (phase === 'ended') return { done: true, value: run }
+          if (phase === 'unknown') {
+            if (!warned.has(run.status)) {
+              warned.add(run.status)
+              log.warning(`dbt Cloud reports a run status this version does not know (${run.status}); waiting on, as for a running run.`)
+            }
+          } else if (run.status !== seen) {
+            log.info(`Run ${runId}: ${providerStatus(run)}`)
           }
-        } else if (run.status !== seen) {
-          log.info(`Run ${runId}: ${providerStatus(run)}`)
+          seen = run.status
+          return { done: false }
         }
-        seen = run.status
-        return { done: false }
-      }
-    })
+      })
   )
   if (outcome.kind === 'timed_out') {
     report.status = 'timed_out'

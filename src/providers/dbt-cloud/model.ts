@@ -146,7 +146,10 @@ export const MAX_CAUSE = 255
 /** A token unique to one trigger: `eo-` and 12 hex digits from `random` (0 ≤ x < 1, three draws). */
 export function newCauseToken(random: () => number = Math.random): string {
   let hex = ''
-  for (let i = 0; i < 3; i++) hex += Math.floor(random() * 0x10000).toString(16).padStart(4, '0')
+  for (let i = 0; i < 3; i++)
+    hex += Math.floor(random() * 0x10000)
+      .toString(16)
+      .padStart(4, '0')
   return `eo-${hex}`
 }
 
@@ -213,7 +216,12 @@ export interface Aggregate {
 }
 
 export function emptyAggregate(): Aggregate {
-  return { tests: { pass: 0, fail: 0, warn: 0, error: 0, skipped: 0 }, nodes: { success: 0, error: 0, skipped: 0 }, problems: [], stepsRead: 0 }
+  return {
+    tests: { pass: 0, fail: 0, warn: 0, error: 0, skipped: 0 },
+    nodes: { success: 0, error: 0, skipped: 0 },
+    problems: [],
+    stepsRead: 0
+  }
 }
 
 /** Tests are `test.` (data tests) and `unit_test.` (dbt ≥ 1.8) nodes. */
@@ -293,7 +301,10 @@ export function describeNodes(a: Aggregate): string {
  * and the text is cut to `max` characters.
  */
 export function escapeText(text: string, max = 500): string {
-  const flat = text.replace(/\r?\n|\r/g, ' ').replace(/\s+/g, ' ').trim()
+  const flat = text
+    .replace(/\r?\n|\r/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
   const cut = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
   return cut.replace(/[&<>[\]`|*_~#\\]/g, (c) => `&#${c.charCodeAt(0)};`)
 }
@@ -416,6 +427,8 @@ export function retryReason(reason: unknown): string {
     case 'RETRY_NO_RUN_RESULTS':
       return 'it saved no run results to retry from'
     default:
-      return typeof reason === 'string' && /^[A-Z_]{1,60}$/.test(reason) ? `dbt Cloud says ${reason}` : 'dbt Cloud says it cannot be retried'
+      return typeof reason === 'string' && /^[A-Z_]{1,60}$/.test(reason)
+        ? `dbt Cloud says ${reason}`
+        : 'dbt Cloud says it cannot be retried'
   }
 }

@@ -59,7 +59,9 @@ export function readDbtCloudSettings(read: InputReader, common: CommonSettings, 
     problems.push('api_key is required (or the DBT_CLOUD_API_TOKEN env variable): a dbt Cloud service token with the Job Runner permission')
   }
   if (accountId === '') {
-    problems.push('account_id is required (or the DBT_CLOUD_ACCOUNT_ID env variable): the numeric account id, from .../deploy/<account_id>/... in dbt Cloud')
+    problems.push(
+      'account_id is required (or the DBT_CLOUD_ACCOUNT_ID env variable): the numeric account id, from .../deploy/<account_id>/... in dbt Cloud'
+    )
   } else if (!NUMERIC_ID.test(accountId)) {
     problems.push(`account_id must be the numeric dbt Cloud account id (e.g. 43), got "${accountId}"`)
   }
@@ -71,12 +73,16 @@ export function readDbtCloudSettings(read: InputReader, common: CommonSettings, 
   let runId: string | undefined
   if (STARTS.has(action)) {
     if (jobIds.length === 0) {
-      problems.push(`dbt_cloud_job_id is required for ${action} (or the DBT_CLOUD_JOB_ID env variable): the job's id, from .../jobs/<id>/ in dbt Cloud`)
+      problems.push(
+        `dbt_cloud_job_id is required for ${action} (or the DBT_CLOUD_JOB_ID env variable): the job's id, from .../jobs/<id>/ in dbt Cloud`
+      )
     }
     if (jobId !== undefined) problems.push(`job_id is only used by WAIT, STATUS and CANCEL for dbt-cloud, not ${action}`)
   } else {
     if (jobId === undefined && action !== 'STATUS') {
-      problems.push(`job_id is required for ${action}: the dbt Cloud run id, e.g. a previous RUN step's job_id output (such as 70471831584850)`)
+      problems.push(
+        `job_id is required for ${action}: the dbt Cloud run id, e.g. a previous RUN step's job_id output (such as 70471831584850)`
+      )
     } else if (jobId === undefined && jobIds.length !== 1) {
       problems.push('STATUS needs job_id (a run id) or exactly one dbt_cloud_job_id (whose latest run it reports)')
     } else if (jobId !== undefined && !NUMERIC_ID.test(jobId)) {
@@ -114,7 +120,8 @@ export function readDbtCloudSettings(read: InputReader, common: CommonSettings, 
       problems.push(`${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} only used by RUN: ${why}`)
     }
   }
-  if (causeText.length > 200) problems.push(`cause must be at most 200 characters (dbt Cloud takes 255, with the action's token), got ${causeText.length}`)
+  if (causeText.length > 200)
+    problems.push(`cause must be at most 200 characters (dbt Cloud takes 255, with the action's token), got ${causeText.length}`)
 
   return { apiKey, accountId, jobIds, runId, trigger, cause: causeText || defaultCause() }
 }
