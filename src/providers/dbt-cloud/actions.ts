@@ -155,7 +155,7 @@ export async function runJob(ctx: Ctx, api: DbtCloudApi, progress: Progress): Pr
       log.warning(
         `${error.message}. The trigger may have gone through: the action looks for the run whose cause carries [${token}] instead of triggering again.`
       )
-      return findLostRun(ctx, api, jobId, at, error, match, `the run whose cause carries [${token}]`)
+      return findLostRun(ctx, api, jobId, at, error, match, `run whose cause carries [${token}]`)
     }
   })
   if (run === undefined) return
@@ -200,7 +200,7 @@ export async function rerunJob(ctx: Ctx, api: DbtCloudApi, progress: Progress): 
     } catch (error) {
       if (!(error instanceof ApiError) || !error.ambiguous) throw error
       log.warning(`${error.message}. The rerun may have started: the action looks for it instead of asking again.`)
-      return findLostRun(ctx, api, jobId, at, error, match, `a rerun after run ${last.id}`)
+      return findLostRun(ctx, api, jobId, at, error, match, `rerun after run ${last.id}`)
     }
   })
   if (run === undefined) return
@@ -264,7 +264,7 @@ async function findLostRun(
   const cause = `The trigger's answer was lost (${lost.message})`
   if (outcome.kind === 'timed_out') {
     report.status = 'timed_out'
-    report.message = `${cause} and the timeout (${formatDuration(ctx.common.timeoutMs)}) was reached before ${what} showed up.${lastCheckFailure(outcome)}`
+    report.message = `${cause} and the timeout (${formatDuration(ctx.common.timeoutMs)}) was reached before a ${what} showed up.${lastCheckFailure(outcome)}`
     return undefined
   }
   if (outcome.value === undefined) {
