@@ -77,7 +77,7 @@ describe('dbt Cloud RUN', () => {
     })
     expect(errors(r).join('\n')).toMatch(/ended Error: tests 1 passed, 2 failed, 1 errored, 1 skipped; 1 model errored/)
     expect(r.summary).toContain(
-      '| fail | unit&#95;test.jaffle&#95;shop.customers.test&#95;lifetime&#95;value | 4 | 1 | actual differs from expected |'
+      '| fail | unit_test.jaffle_shop.customers.test_lifetime_value | 4 | 1 | actual differs from expected |'
     )
     expect(r.summary).toContain('| Models, seeds, snapshots | 1 |  |  | 1 | 1 |')
     // Provider text never becomes markup: no raw tag, link or code span from the model's error message.
@@ -90,7 +90,7 @@ describe('dbt Cloud RUN', () => {
     expect(r.code).toBe(0)
     expect(r.outputs).toMatchObject({ status: 'succeeded', tests_passed: '1', tests_failed: '0', tests_warning: '2' })
     expect(r.summary).toContain(
-      '| warn | test.jaffle&#95;shop.recent&#95;orders.9a8b7c | 4 | 2 | Got 2 results, configured to warn if != 0 |'
+      '| warn | test.jaffle_shop.recent_orders.9a8b7c | 4 | 2 | Got 2 results, configured to warn if != 0 |'
     )
   })
 

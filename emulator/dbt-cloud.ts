@@ -428,7 +428,9 @@ export class DbtCloudEmulator implements ProviderEmulator {
     }
     if (account !== DBT_CLOUD_ACCOUNT) return NOT_FOUND()
     if (req.now < this.cooldownUntil) return envelope(429, null, 'Too many requests. Please try again later.')
-    for (const [id, s] of Object.entries(DBT_CLOUD_SCENARIOS)) this.history(id, s, req.now)
+    // A job's history starts when the job is first asked about.
+    const named = /^jobs\/(\d+)\//.exec(rest)?.[1] ?? req.query.get('job_definition_id')
+    if (named && DBT_CLOUD_SCENARIOS[named]) this.history(named, DBT_CLOUD_SCENARIOS[named], req.now)
 
     let m: RegExpExecArray | null
     if ((m = /^jobs\/(\d+)\/$/.exec(rest)) && req.method === 'GET') return this.job(m[1])

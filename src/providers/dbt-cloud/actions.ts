@@ -217,7 +217,7 @@ async function started(ctx: Ctx, api: DbtCloudApi, progress: Progress, run: DbtR
   if (ahead.length > 0) {
     const behind = ahead[0]
     const more = ahead.length > 1 ? ` and ${ahead.length - 1} more` : ''
-    queuedNote = ` It was queued behind run ${behind.id}${more}.`
+    queuedNote = ` It ${ctx.common.wait ? 'was' : 'is'} queued behind run ${behind.id}${more}.`
     setFact(report, 'Queued behind', `run ${behind.id} (${providerStatus(behind)})${more}`)
     log.info(
       `${jobLabel(ctx, ctx.target)} already has run ${behind.id} ${providerStatus(behind).toLowerCase()}${more}: dbt Cloud runs a job's runs one at a time, so run ${run.id} is queued behind run ${behind.id}. The time in the queue counts against the timeout.`

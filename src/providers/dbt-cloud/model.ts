@@ -297,7 +297,8 @@ export function describeNodes(a: Aggregate): string {
 
 /**
  * Text from dbt Cloud (test messages, step names, logs) made inert for the job summary: HTML and markdown
- * characters become entities (`&`, `<`, `>`, `[`, `]`, backticks, `|`, `*`, `_`, `~`, `#`), line breaks spaces,
+ * characters become entities (`&`, `<`, `>`, `[`, `]`, backticks, `|`, `\`): no tag, link, code span or table cell
+ * can start or end in it. Line breaks become spaces,
  * and the text is cut to `max` characters.
  */
 export function escapeText(text: string, max = 500): string {
@@ -306,7 +307,7 @@ export function escapeText(text: string, max = 500): string {
     .replace(/\s+/g, ' ')
     .trim()
   const cut = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
-  return cut.replace(/[&<>[\]`|*_~#\\]/g, (c) => `&#${c.charCodeAt(0)};`)
+  return cut.replace(/[&<>[\]`|\\]/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
 /** The most failing and warning tests and erroring models listed one by one. */
