@@ -76,9 +76,7 @@ describe('dbt Cloud RUN', () => {
       tests_warning: '0'
     })
     expect(errors(r).join('\n')).toMatch(/ended Error: tests 1 passed, 2 failed, 1 errored, 1 skipped; 1 model errored/)
-    expect(r.summary).toContain(
-      '| fail | unit_test.jaffle_shop.customers.test_lifetime_value | 4 | 1 | actual differs from expected |'
-    )
+    expect(r.summary).toContain('| fail | unit_test.jaffle_shop.customers.test_lifetime_value | 4 | 1 | actual differs from expected |')
     expect(r.summary).toContain('| Models, seeds, snapshots | 1 |  |  | 1 | 1 |')
     // Provider text never becomes markup: no raw tag, link or code span from the model's error message.
     expect(r.summary).toContain('&#60;b&#62;TOTAL&#60;/b&#62;')
@@ -89,9 +87,7 @@ describe('dbt Cloud RUN', () => {
     const r = await dbtCloud({ dbt_cloud_job_id: '103' })
     expect(r.code).toBe(0)
     expect(r.outputs).toMatchObject({ status: 'succeeded', tests_passed: '1', tests_failed: '0', tests_warning: '2' })
-    expect(r.summary).toContain(
-      '| warn | test.jaffle_shop.recent_orders.9a8b7c | 4 | 2 | Got 2 results, configured to warn if != 0 |'
-    )
+    expect(r.summary).toContain('| warn | test.jaffle_shop.recent_orders.9a8b7c | 4 | 2 | Got 2 results, configured to warn if != 0 |')
   })
 
   it('says the run is queued behind the one already running, and counts the queue in the wait', async () => {
