@@ -284,7 +284,7 @@ describe('dbt Cloud settings', () => {
       threads_override: '8',
       timeout_seconds_override: '0',
       github_pull_request_id: '12',
-      steps_override: 'dbt seed\n\n  dbt build -s my_model+  '
+      steps_override: '- dbt seed\n\n  dbt build -s my_model+  '
     })
     expect(s.specific).toMatchObject({
       trigger: {

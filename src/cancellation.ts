@@ -2,6 +2,12 @@
 export const ABORT_GRACE_MS = 6000
 
 /**
+ * How long a provider may spend cancelling its remote job after the workflow's cancellation (requests and
+ * confirmation together): well inside ABORT_GRACE_MS, so that outputs and the summary are still written.
+ */
+export const ABORT_CLEANUP_MS = 4000
+
+/**
  * Turns the runner's cancellation (SIGINT, then SIGTERM 7.5 s later) into an AbortSignal. The first signal
  * aborts the work so it can cancel the remote job, set outputs and write the summary; the process then has
  * ABORT_GRACE_MS to finish. A second signal exits at once.

@@ -1,3 +1,4 @@
+import { ABORT_CLEANUP_MS } from '../../cancellation.js'
 import { formatDuration } from '../../duration.js'
 import { AbortedError, ApiError, errorMessage } from '../../errors.js'
 import type { Auth } from '../../http.js'
@@ -54,8 +55,6 @@ const LOOKUP_INTERVAL_MS = 2000
  * that the step still ends within a few seconds of its timeout however Airbyte answers.
  */
 const TIMEOUT_CLEANUP_MS = 4000
-/** After the workflow's cancellation the runner kills the process within 7.5 s: cancel the job within this. */
-export const ABORT_CLEANUP_MS = 4000
 
 /**
  * After a creation request whose answer was lost, how long the jobs list may show no job of it before the action

@@ -1,4 +1,4 @@
-import { ABORT_GRACE_MS } from '../../cancellation.js'
+import { ABORT_CLEANUP_MS } from '../../cancellation.js'
 import { formatDuration } from '../../duration.js'
 import { AbortedError, ApiError, errorMessage } from '../../errors.js'
 import { setFact } from '../../report.js'
@@ -44,8 +44,6 @@ export interface Progress {
   pending?: { jobId: string; match: (runs: DbtRun[]) => DbtRun | undefined }
 }
 
-/** After the workflow's cancellation the runner kills the process within 7.5 s: cancel and confirm within this. */
-export const ABORT_CLEANUP_MS = ABORT_GRACE_MS - 2000
 /** How often a cancelled run is read until it shows Cancelled (30). */
 const CONFIRM_INTERVAL_MS = 500
 
@@ -136,7 +134,12 @@ export async function runJob(ctx: Ctx, api: DbtCloudApi, progress: Progress): Pr
     await readJobName(ctx, api, jobId)
     log.info(`Job ${jobId}${report.targetName ? `: ${report.targetName}` : ''}.`)
   })
-  const ahead = await api.runs(jobId, { limit: 10, active: true })
+  // Only to say whether the new run will queue: a list that cannot be read holds nothing up.
+  const ahead = await api.runs(jobId, { limit: 10, active: true }).catch((error: unknown) => {
+    if (!(error instanceof ApiError)) throw error
+    log.warning(`Could not list the runs of ${jobLabel(ctx, jobId)} in progress (${error.message}); triggering anyway.`)
+    return []
+  })
   const token = newCauseToken()
   const body = { cause: causeWithToken(settings.cause, token), ...settings.trigger }
   const overrides = Object.keys(settings.trigger)

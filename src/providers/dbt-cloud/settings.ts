@@ -104,7 +104,8 @@ export function readDbtCloudSettings(read: InputReader, common: CommonSettings, 
   trigger.timeout_seconds_override = wholeNumber(read, 'timeout_seconds_override', 0, problems, '3600')
   const steps = read('steps_override')
     .split(/\r?\n/)
-    .map((s) => s.trim())
+    // dbt-cloud-job-action took a YAML list: its `- dbt build` lines are read as they were meant.
+    .map((s) => s.trim().replace(/^-\s+/, ''))
     .filter((s) => s !== '')
   if (steps.length > 0) trigger.steps_override = steps
   for (const step of steps) {
