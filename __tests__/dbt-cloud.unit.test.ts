@@ -378,14 +378,16 @@ const run = (fields: Partial<DbtRun> = {}): DbtRun => ({
   ...fields
 })
 
-/** The job read and the list of its active runs, which every RUN makes before its trigger. */
+/** The job read before every trigger, and the runs in progress a queued run is checked against (none). */
 function beforeTrigger() {
+  api()
+    .get(`${ROOT}/runs/`)
+    .query((q) => q.status__in === '[1,2,3]')
+    .optionally()
+    .reply(200, ok([]))
   return api()
     .get(`${ROOT}/jobs/5/`)
     .reply(200, ok({ id: 5, name: 'nightly', project_id: 7 }))
-    .get(`${ROOT}/runs/`)
-    .query(true)
-    .reply(200, ok([]))
 }
 
 describe('dbt Cloud RUN (nock)', () => {
@@ -567,6 +569,41 @@ describe('dbt Cloud and the workflow cancellation (nock)', () => {
     expect(result.exitCode).toBe(1)
     expect(io.outputs).toMatchObject({ job_id: '900', status: 'cancelled', provider_status: 'Cancelled' })
     expect(io.errors.join('\n')).toMatch(/The workflow was cancelled; the dbt Cloud job was cancelled too/)
+  })
+
+  it('after an abort while the trigger was in flight, finds its run by the token (once it shows up) and cancels it', async () => {
+    const controller = new AbortController()
+    let cause = ''
+    beforeTrigger()
+    api()
+      .post(`${ROOT}/jobs/5/run/`, (body: { cause: string }) => {
+        cause = body.cause
+        return true
+      })
+      .reply(200, () => {
+        controller.abort()
+        return ok(run({ status: 1 }))
+      })
+    const lookups = api()
+      .get(`${ROOT}/runs/`)
+      .query((q) => q.status__in === undefined)
+      .reply(200, () => ok([]))
+      .get(`${ROOT}/runs/`)
+      .query((q) => q.status__in === undefined)
+      .reply(200, () => ok([run({ status: 1, trigger: { cause } })]))
+    const cancel = api()
+      .get(`${ROOT}/runs/900/`)
+      .reply(200, ok(run({ status: 1 })))
+      .post(`${ROOT}/runs/900/cancel/`)
+      .reply(200, ok(run({ status: 30, status_humanized: 'Cancelled' })))
+    const io = new MemoryIo()
+    const read = (name: string) => ({ provider: 'dbt-cloud', api_key: TOKEN, account_id: '43', dbt_cloud_job_id: '5' })[name] ?? ''
+    const result = await orchestrate({ io, read, clock: new FakeClock(T0), signal: controller.signal })
+    lookups.done()
+    cancel.done()
+    expect(result.exitCode).toBe(1)
+    expect(io.outputs).toMatchObject({ job_id: '900', status: 'cancelled', provider_status: 'Cancelled' })
+    expect(io.errors.join('\n')).toMatch(/the dbt Cloud job was cancelled too/)
   })
 
   it('with cancel_on_abort: false, leaves the run going and links it', async () => {

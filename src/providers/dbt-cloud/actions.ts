@@ -46,6 +46,10 @@ export interface Progress {
 
 /** How often a cancelled run is read until it shows Cancelled (30). */
 const CONFIRM_INTERVAL_MS = 500
+/** After an abort during the trigger: how often the job's runs are read for the run it started. */
+const LOOKUP_AFTER_ABORT_MS = 500
+/** ...and how much of the cleanup budget is kept for cancelling and confirming the run once found. */
+const CANCEL_RESERVE_MS = 1500
 
 export function apiFor(ctx: Ctx, options: { signal?: AbortSignal; deadline: number; requestTimeoutMs?: number }): DbtCloudApi {
   return new DbtCloudApi(
@@ -134,12 +138,6 @@ export async function runJob(ctx: Ctx, api: DbtCloudApi, progress: Progress): Pr
     await readJobName(ctx, api, jobId)
     log.info(`Job ${jobId}${report.targetName ? `: ${report.targetName}` : ''}.`)
   })
-  // Only to say whether the new run will queue: a list that cannot be read holds nothing up.
-  const ahead = await api.runs(jobId, { limit: 10, active: true }).catch((error: unknown) => {
-    if (!(error instanceof ApiError)) throw error
-    log.warning(`Could not list the runs of ${jobLabel(ctx, jobId)} in progress (${error.message}); triggering anyway.`)
-    return []
-  })
   const token = newCauseToken()
   const body = { cause: causeWithToken(settings.cause, token), ...settings.trigger }
   const overrides = Object.keys(settings.trigger)
@@ -162,7 +160,7 @@ export async function runJob(ctx: Ctx, api: DbtCloudApi, progress: Progress): Pr
     }
   })
   if (run === undefined) return
-  await started(ctx, api, progress, run, at, ahead)
+  await started(ctx, api, progress, run, at)
 }
 
 /** RERUN: rerun the job's failed last run from the point of failure, when dbt Cloud can; else a clear error. */
@@ -207,15 +205,15 @@ export async function rerunJob(ctx: Ctx, api: DbtCloudApi, progress: Progress): 
     }
   })
   if (run === undefined) return
-  await started(ctx, api, progress, run, at, [])
+  await started(ctx, api, progress, run, at)
 }
 
 /** A run was started (or found): say whether it queues behind another, then wait unless `wait: false`. */
-async function started(ctx: Ctx, api: DbtCloudApi, progress: Progress, run: DbtRun, at: number, active: DbtRun[]): Promise<void> {
+async function started(ctx: Ctx, api: DbtCloudApi, progress: Progress, run: DbtRun, at: number): Promise<void> {
   const { report, log } = ctx
   progress.runId = String(run.id)
   record(ctx, run)
-  const ahead = active.filter((r) => r.id < run.id).sort((a, b) => b.id - a.id)
+  const ahead = run.status === 1 ? await runsAhead(ctx, api, run) : []
   let queuedNote = ''
   if (ahead.length > 0) {
     const behind = ahead[0]
@@ -231,6 +229,21 @@ async function started(ctx: Ctx, api: DbtCloudApi, progress: Progress, run: DbtR
     return
   }
   await waitForRun(ctx, api, run, at, false, queuedNote)
+}
+
+/**
+ * The job's runs in progress that a queued run waits for (dbt Cloud runs a job's runs one at a time), newest first.
+ * Only to say so: a list that cannot be read holds nothing up.
+ */
+async function runsAhead(ctx: Ctx, api: DbtCloudApi, run: DbtRun): Promise<DbtRun[]> {
+  try {
+    const active = await api.runs(ctx.target, { limit: 10, active: true })
+    return active.filter((r) => r.id < run.id).sort((a, b) => b.id - a.id)
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error
+    ctx.log.debug(`Could not list the runs of job ${ctx.target} in progress (${error.message}).`)
+    return []
+  }
 }
 
 /**
@@ -511,9 +524,19 @@ export async function cancelAfterAbort(ctx: Ctx, progress: Progress): Promise<vo
   let runId = progress.runId
   try {
     if (runId === undefined && progress.pending) {
-      // The trigger was in flight: find the run it may have started.
-      const found = progress.pending.match(await api.runs(progress.pending.jobId, { limit: 10 }))
-      if (!found) return
+      // The trigger was in flight: find the run it may have started (the request may reach dbt Cloud a moment later).
+      const { jobId, match } = progress.pending
+      let found = match(await api.runs(jobId, { limit: 10 }))
+      while (!found && ctx.clock.now() + LOOKUP_AFTER_ABORT_MS < until - CANCEL_RESERVE_MS) {
+        await ctx.clock.sleep(LOOKUP_AFTER_ABORT_MS)
+        found = match(await api.runs(jobId, { limit: 10 }))
+      }
+      if (!found) {
+        ctx.log.warning(
+          `The trigger of ${jobLabel(ctx, jobId)} was in flight and no run of it showed up: check the job's runs in dbt Cloud.`
+        )
+        return
+      }
       runId = String(found.id)
     }
     const run = await api.run(runId as string)
