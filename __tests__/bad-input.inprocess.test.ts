@@ -1,4 +1,4 @@
-// Issue 5: bad input across the three providers. Each case fails the step with a message that names the input and
+// Issue 5: bad input across the providers. Each case fails the step with a message that names the input and
 // what was expected, and the emulator records no request at all: nothing is sent before the inputs are known good.
 // In-process (in-process.ts): the whole step as the action runs it, from INPUT_* variables with action.yml's
 // defaults, through readSettings and orchestrate(), to the error annotation and the outputs.
@@ -10,7 +10,7 @@ import { providerInputs } from './provider-cases.js'
 
 const rig = inProcessRig()
 
-type Base = 'fivetran' | 'airbyte' | 'hightouch' | 'none'
+type Base = 'fivetran' | 'airbyte' | 'hightouch' | 'dbt-cloud' | 'none'
 const CONNECTION = airbyteConnection('succeeds', 1)
 
 function base(kind: Base): Record<string, string> {
@@ -21,6 +21,8 @@ function base(kind: Base): Record<string, string> {
       return { ...providerInputs(rig.emulator, kind), connection_id: CONNECTION }
     case 'hightouch':
       return { ...providerInputs(rig.emulator, kind), sync_id: '1001' }
+    case 'dbt-cloud':
+      return { ...providerInputs(rig.emulator, kind), dbt_cloud_job_id: '101' }
     case 'none':
       return { base_url: rig.emulator.baseUrl('fivetran') }
   }
@@ -29,7 +31,7 @@ function base(kind: Base): Record<string, string> {
 /** [provider whose good inputs the case starts from, the inputs it changes, what the error must say]. */
 const CASES: [Base, Record<string, string>, RegExp][] = [
   // The provider and the action
-  ['none', { provider: 'stitch' }, /provider must be one of fivetran, airbyte, hightouch, got "stitch"/],
+  ['none', { provider: 'stitch' }, /provider must be one of fivetran, airbyte, hightouch, dbt-cloud, got "stitch"/],
   ['none', { provider: '' }, /provider is required: one of fivetran, airbyte, hightouch/],
   ['fivetran', { action: 'LAUNCH' }, /action must be one of .* for fivetran, got "LAUNCH"/],
   ['airbyte', { action: 'START' }, /action must be one of .* for airbyte, got "START"/],
@@ -97,13 +99,33 @@ const CASES: [Base, Record<string, string>, RegExp][] = [
   ['hightouch', { action: 'WAIT', job_id: 'run-7' }, /job_id must be a Hightouch sync run id \(a number/],
   ['hightouch', { full_resync: 'yes' }, /full_resync must be true or false, got "yes"/],
   ['hightouch', { fail_on_warning: 'maybe' }, /fail_on_warning must be true or false, got "maybe"/],
-  ['hightouch', { workspace_slug: 'Acme Corp' }, /workspace_slug must be/]
+  ['hightouch', { workspace_slug: 'Acme Corp' }, /workspace_slug must be/],
+  // dbt Cloud
+  ['dbt-cloud', { action: 'SYNC' }, /action must be one of RUN, RERUN, WAIT, STATUS, CANCEL for dbt-cloud, got "SYNC"/],
+  ['dbt-cloud', { api_key: '' }, /api_key is required \(or the DBT_CLOUD_API_TOKEN env variable\)/],
+  ['dbt-cloud', { account_id: 'acme' }, /account_id must be the numeric dbt Cloud account id .*got "acme"/],
+  ['dbt-cloud', { dbt_cloud_job_id: '' }, /dbt_cloud_job_id is required for RUN/],
+  ['dbt-cloud', { dbt_cloud_job_id: 'nightly' }, /dbt_cloud_job_id must be a numeric dbt Cloud job id .*got "nightly"/],
+  ['dbt-cloud', { dbt_cloud_job_id: '101,101' }, /dbt_cloud_job_id lists the same job twice/],
+  ['dbt-cloud', { action: 'WAIT', dbt_cloud_job_id: '' }, /job_id is required for WAIT: the dbt Cloud run id/],
+  ['dbt-cloud', { action: 'CANCEL', job_id: 'run-1' }, /job_id must be a dbt Cloud run id .*got "run-1"/],
+  ['dbt-cloud', { action: 'STATUS', dbt_cloud_job_id: '' }, /STATUS needs job_id \(a run id\) or exactly one dbt_cloud_job_id/],
+  ['dbt-cloud', { job_id: '70471831584850' }, /job_id is only used by WAIT, STATUS and CANCEL for dbt-cloud, not RUN/],
+  ['dbt-cloud', { threads_override: 'eight' }, /threads_override must be a whole number from 1 .*got "eight"/],
+  ['dbt-cloud', { steps_override: 'dbt seed\nbuild' }, /steps_override takes one dbt command a line .*got "build"/],
+  ['dbt-cloud', { git_sha: 'HEAD' }, /git_sha must be a commit SHA/],
+  [
+    'dbt-cloud',
+    { action: 'RERUN', schema_override: 'pr_1' },
+    /schema_override is only used by RUN: dbt Cloud reruns a failed run as it was/
+  ]
 ]
 
 describe('bad input fails before any request, naming the input and what is expected', () => {
-  it('has at least 40 cases across the three providers', () => {
+  it('has at least 40 cases across the providers', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(40)
-    for (const p of ['fivetran', 'airbyte', 'hightouch'] as const) expect(CASES.filter(([b]) => b === p).length).toBeGreaterThanOrEqual(10)
+    for (const p of ['fivetran', 'airbyte', 'hightouch', 'dbt-cloud'] as const)
+      expect(CASES.filter(([b]) => b === p).length).toBeGreaterThanOrEqual(10)
   })
 
   it.each(CASES.map(([kind, inputs, message]) => [kind, JSON.stringify(inputs), inputs, message] as const))(

@@ -8,6 +8,7 @@ import {
   airbyteConnection,
   type AirbyteEmulator
 } from '../emulator/airbyte.js'
+import { DBT_CLOUD_ACCOUNT, DBT_CLOUD_TOKEN, type DbtCloudEmulator } from '../emulator/dbt-cloud.js'
 import { FIVETRAN_KEY, FIVETRAN_SECRET } from '../emulator/fivetran.js'
 import { HIGHTOUCH_KEY, type HightouchEmulator } from '../emulator/hightouch.js'
 import type { Emulator } from '../emulator/server.js'
@@ -112,9 +113,37 @@ export const hightouchCase: ProviderCase = {
   }
 }
 
-export const PROVIDER_CASES: ProviderCase[] = [fivetranCase, airbyteCase, hightouchCase]
+const dbtCloudBase = (e: Emulator) => ({
+  provider: 'dbt-cloud',
+  api_key: DBT_CLOUD_TOKEN,
+  account_id: DBT_CLOUD_ACCOUNT,
+  base_url: e.baseUrl('dbt-cloud')
+})
+const dbtCloudEmulator = (e: Emulator) => e.providers['dbt-cloud'] as unknown as DbtCloudEmulator
+
+export const dbtCloudCase: ProviderCase = {
+  name: 'dbt-cloud',
+  // dbt Cloud jobs are fixed ids in the emulator; each test starts from a reset emulator.
+  succeeding: (e) => ({ ...dbtCloudBase(e), dbt_cloud_job_id: '101' }),
+  failing: (e) => ({ ...dbtCloudBase(e), dbt_cloud_job_id: '102' }),
+  slow: (e) => ({ ...dbtCloudBase(e), dbt_cloud_job_id: '108' }),
+  triggerPath: '^/api/v2/accounts/\\d+/jobs/\\d+/run/$',
+  statusPath: '^/api/v2/accounts/\\d+/runs/\\d+/$',
+  readsBeforeTrigger: 0,
+  triggers: (e) => e.requests.filter((r) => r.provider === 'dbt-cloud' && r.method === 'POST' && /\/jobs\/\d+\/run\/$/.test(r.path)).length,
+  jobsStarted: (e) => dbtCloudEmulator(e).runsStarted,
+  afterCancel: (e, r) => {
+    // dbt Cloud can cancel: the run is cancelled once, confirmed Cancelled, and the message says so.
+    expect(errors(r).join('\n')).toMatch(/the dbt Cloud job was cancelled too/)
+    expect(e.requests.filter((q) => q.provider === 'dbt-cloud' && q.method === 'POST' && q.path.endsWith('/cancel/'))).toHaveLength(1)
+    expect(dbtCloudEmulator(e).cancelledRunIds).toEqual([Number(r.outputs.job_id)])
+    expect(r.outputs.provider_status).toBe('Cancelled')
+  }
+}
+
+export const PROVIDER_CASES: ProviderCase[] = [fivetranCase, airbyteCase, hightouchCase, dbtCloudCase]
 
 /** The inputs that reach a provider of the emulator with good credentials, but name no target. */
-export function providerInputs(e: Emulator, provider: 'fivetran' | 'airbyte' | 'hightouch'): Record<string, string> {
-  return { fivetran: fivetranBase, airbyte: airbyteBase, hightouch: hightouchBase }[provider](e)
+export function providerInputs(e: Emulator, provider: 'fivetran' | 'airbyte' | 'hightouch' | 'dbt-cloud'): Record<string, string> {
+  return { fivetran: fivetranBase, airbyte: airbyteBase, hightouch: hightouchBase, 'dbt-cloud': dbtCloudBase }[provider](e)
 }

@@ -105,7 +105,7 @@ export function reliabilitySuite(p: ProviderCase): void {
         const wrong = { ...inputs }
         for (const name of ['api_secret', 'client_secret', 'api_key'])
           if (wrong[name] && name !== 'api_key') wrong[name] = `wrong-${name}-Zq81xVb`
-        if (p.name === 'hightouch') wrong.api_key = 'wrong-api_key-Zq81xVb'
+        if (p.name === 'hightouch' || p.name === 'dbt-cloud') wrong.api_key = 'wrong-api_key-Zq81xVb'
         const r = await runAction(wrong, debug)
         expect(r.code).toBe(1)
         expect(errors(r).join('\n')).toMatch(/401|refused|credentials/i)

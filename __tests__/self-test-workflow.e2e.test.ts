@@ -51,7 +51,7 @@ function strings(values: Record<string, unknown> | undefined, ctx: Context): Rec
 
 describe('self-test.yml, run here against the emulator', () => {
   it('has the jobs the README promises: each provider, and several targets', () => {
-    expect(Object.keys(workflow.jobs).sort()).toEqual(['airbyte', 'fivetran', 'hightouch', 'several-targets'])
+    expect(Object.keys(workflow.jobs).sort()).toEqual(['airbyte', 'dbt-cloud', 'fivetran', 'hightouch', 'several-targets'])
   })
 
   it('evaluates the expressions the workflow uses as GitHub does', () => {

@@ -1,4 +1,5 @@
 import { AIRBYTE_CLIENT_ID, AIRBYTE_CLIENT_SECRET, AIRBYTE_WORKSPACE_ID, airbyteConnection } from '../emulator/airbyte.js'
+import { DBT_CLOUD_ACCOUNT, DBT_CLOUD_TOKEN } from '../emulator/dbt-cloud.js'
 import { FIVETRAN_KEY, FIVETRAN_SECRET } from '../emulator/fivetran.js'
 import { HIGHTOUCH_KEY } from '../emulator/hightouch.js'
 import type { Emulator } from '../emulator/server.js'
@@ -32,6 +33,14 @@ const hightouch = (emulator: Emulator) => ({
   provider: 'hightouch',
   api_key: HIGHTOUCH_KEY,
   base_url: emulator.baseUrl('hightouch'),
+  poll_interval: '2s'
+})
+
+const dbtCloud = (emulator: Emulator) => ({
+  provider: 'dbt-cloud',
+  api_key: DBT_CLOUD_TOKEN,
+  account_id: DBT_CLOUD_ACCOUNT,
+  base_url: emulator.baseUrl('dbt-cloud'),
   poll_interval: '2s'
 })
 
@@ -104,5 +113,36 @@ export const DEMO_RUNS: DemoRun[] = [
     title: 'Hightouch SYNC: a run that completes with errors (warning) fails by default, as Orchestra',
     inputs: (e) => ({ ...hightouch(e), action: 'SYNC', sync_id: '1002' }),
     passes: false
+  },
+  // dbt Cloud
+  {
+    title: 'dbt Cloud RUN: seed and build, every test passes (counts in tests_passed and the summary)',
+    inputs: (e) => ({ ...dbtCloud(e), action: 'RUN', dbt_cloud_job_id: '101' }),
+    passes: true
+  },
+  {
+    title: 'dbt Cloud RUN: failing tests and an erroring model, each listed in the summary with its message',
+    inputs: (e) => ({ ...dbtCloud(e), action: 'RUN', dbt_cloud_job_id: '102' }),
+    passes: false
+  },
+  {
+    title: 'dbt Cloud RUN with wait: false on a job that is already running: queued behind that run',
+    inputs: (e) => ({ ...dbtCloud(e), action: 'RUN', dbt_cloud_job_id: '105', wait: 'false' }),
+    passes: true
+  },
+  {
+    title: "dbt Cloud WAIT with the previous step's job_id (the run id)",
+    inputs: (e, previous) => ({ ...dbtCloud(e), action: 'WAIT', job_id: previous.job_id ?? '' }),
+    passes: true
+  },
+  {
+    title: 'dbt Cloud RUN: dbt deps fails before any results; the summary shows the step and its log tail',
+    inputs: (e) => ({ ...dbtCloud(e), action: 'RUN', dbt_cloud_job_id: '107' }),
+    passes: false
+  },
+  {
+    title: 'dbt Cloud RERUN: the failed last run, rerun from the point of failure',
+    inputs: (e) => ({ ...dbtCloud(e), action: 'RERUN', dbt_cloud_job_id: '109' }),
+    passes: true
   }
 ]

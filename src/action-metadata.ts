@@ -4,11 +4,11 @@
 export const INPUTS: { name: string; description: string; default?: string }[] = [
   {
     "name": "provider",
-    "description": "The ELT tool: fivetran, airbyte or hightouch (any case)."
+    "description": "The ELT tool: fivetran, airbyte, hightouch or dbt-cloud (any case)."
   },
   {
     "name": "action",
-    "description": "What to do. fivetran: STATUS, START (alias SYNC), TEST, FORCE_RESYNC, WAIT (default START; env FIVETRAN_ACTION). airbyte: SYNC (default), RESET, CLEAR, WAIT, STATUS, CANCEL. hightouch: SYNC (default), WAIT, STATUS."
+    "description": "What to do. fivetran: STATUS, START (alias SYNC), TEST, FORCE_RESYNC, WAIT (default START; env FIVETRAN_ACTION). airbyte: SYNC (default), RESET, CLEAR, WAIT, STATUS, CANCEL. hightouch: SYNC (default), WAIT, STATUS. dbt-cloud: RUN (default), RERUN, WAIT, STATUS, CANCEL."
   },
   {
     "name": "wait",
@@ -17,7 +17,7 @@ export const INPUTS: { name: string; description: string; default?: string }[] =
   },
   {
     "name": "job_id",
-    "description": "The job to act on for WAIT and STATUS (and CANCEL): a previous step's job_id output."
+    "description": "The job to act on for WAIT and STATUS (and CANCEL): a previous step's job_id output (dbt-cloud: the run id)."
   },
   {
     "name": "timeout",
@@ -36,7 +36,7 @@ export const INPUTS: { name: string; description: string; default?: string }[] =
   },
   {
     "name": "base_url",
-    "description": "API root the endpoint paths are appended to (default per provider: https://api.fivetran.com/v1, ...)."
+    "description": "API root the endpoint paths are appended to (default per provider: https://api.fivetran.com/v1, ...). dbt-cloud: the account's access URL (default https://cloud.getdbt.com; cell-based and regional accounts have their own, e.g. https://ab123.us1.dbt.com)."
   },
   {
     "name": "cancel_on_abort",
@@ -54,7 +54,7 @@ export const INPUTS: { name: string; description: string; default?: string }[] =
   },
   {
     "name": "api_key",
-    "description": "fivetran: the API key (env FIVETRAN_API_KEY). airbyte: a ready bearer token, instead of client_id and client_secret (env AIRBYTE_API_KEY). hightouch: the workspace API key, sent as a Bearer token (env HIGHTOUCH_API_KEY)."
+    "description": "fivetran: the API key (env FIVETRAN_API_KEY). airbyte: a ready bearer token, instead of client_id and client_secret (env AIRBYTE_API_KEY). hightouch: the workspace API key, sent as a Bearer token (env HIGHTOUCH_API_KEY). dbt-cloud: a service token with Job Runner permission, sent as Token (env DBT_CLOUD_API_TOKEN)."
   },
   {
     "name": "api_secret",
@@ -124,6 +124,50 @@ export const INPUTS: { name: string; description: string; default?: string }[] =
   {
     "name": "workspace_id",
     "description": "airbyte: the workspace UUID; makes job_url link to the connection in the Airbyte UI."
+  },
+  {
+    "name": "account_id",
+    "description": "dbt-cloud: the numeric account id, from .../deploy/<account_id>/... (env DBT_CLOUD_ACCOUNT_ID)."
+  },
+  {
+    "name": "dbt_cloud_job_id",
+    "description": "dbt-cloud: the job id, from .../jobs/<id>/; several comma- or newline-separated for RUN and RERUN (env DBT_CLOUD_JOB_ID). STATUS without job_id reports this job's latest run."
+  },
+  {
+    "name": "cause",
+    "description": "dbt-cloud RUN: why the run was triggered, shown in dbt Cloud (default names the repository, workflow and run). The action adds a unique token to find the run if the trigger's answer is lost."
+  },
+  {
+    "name": "git_branch",
+    "description": "dbt-cloud RUN: the branch to check out (sent only when given)."
+  },
+  {
+    "name": "git_sha",
+    "description": "dbt-cloud RUN: the commit to check out (sent only when given)."
+  },
+  {
+    "name": "schema_override",
+    "description": "dbt-cloud RUN: overrides the target schema (sent only when given)."
+  },
+  {
+    "name": "target_name_override",
+    "description": "dbt-cloud RUN: overrides target.name (sent only when given)."
+  },
+  {
+    "name": "threads_override",
+    "description": "dbt-cloud RUN: the number of threads (sent only when given)."
+  },
+  {
+    "name": "steps_override",
+    "description": "dbt-cloud RUN: dbt commands that replace the job's steps, one a line (e.g. dbt build -s my_model+)."
+  },
+  {
+    "name": "github_pull_request_id",
+    "description": "dbt-cloud RUN: the pull request number, for CI jobs (with git_sha or git_branch)."
+  },
+  {
+    "name": "timeout_seconds_override",
+    "description": "dbt-cloud RUN: dbt Cloud's own run timeout in seconds (sent only when given)."
   }
 ]
 

@@ -87,7 +87,7 @@ export function cliInputReader(flags: Record<string, string>, env: NodeJS.Proces
 
 export function helpText(): string {
   const lines = [
-    `${ACTION_NAME} ${ACTION_VERSION}: trigger, wait for and test Fivetran, Airbyte and Hightouch jobs.`,
+    `${ACTION_NAME} ${ACTION_VERSION}: trigger, wait for and test Fivetran, Airbyte, Hightouch and dbt Cloud jobs.`,
     '',
     'Usage: elt-orchestrator --provider fivetran --action START --connector-id shrank_paparazzi [options]',
     '',

@@ -7,10 +7,11 @@ export interface RateLimit {
   windowMs: number
 }
 
-/** Documented limits (reference notes): Hightouch 200 per 10 s per workspace; Fivetran 20,000 per hour. */
+/** Documented limits (reference notes): Hightouch 200 per 10 s per workspace; Fivetran 20,000 per hour; dbt Cloud 5,000 per minute per account. */
 export const RATE_LIMITS: Record<string, RateLimit | undefined> = {
   hightouch: { requests: 200, windowMs: 10_000 },
-  fivetran: { requests: 20_000, windowMs: 3_600_000 }
+  fivetran: { requests: 20_000, windowMs: 3_600_000 },
+  'dbt-cloud': { requests: 5_000, windowMs: 60_000 }
 }
 
 /**
