@@ -130,7 +130,7 @@ describe('dbt Cloud RUN', () => {
     const r = await dbtCloud({ dbt_cloud_job_id: '111', request_timeout: '1s' })
     expect(r.code).toBe(0)
     expect(triggers()).toHaveLength(1)
-    expect(warnings(r).join('\n')).toMatch(/looks for the run whose cause carries \[eo-[0-9a-f]{12}\]/)
+    expect(warnings(r).join('\n')).toMatch(/looks for a run of job 111 .*whose cause carries \[eo-[0-9a-f]{12}\]/)
     const cause = (triggers()[0].body as { cause: string }).cause
     const found = requests('GET', /\/runs\/$/).at(-1)
     expect(found?.query).toMatchObject({ job_definition_id: '111', order_by: '-id', include_related: '["trigger"]' })
