@@ -88,6 +88,7 @@ function fakeProvider(seen: { target: string; limiter?: RequestLimiter; at: numb
     title: 'Fake',
     targetNoun: 'Thing',
     defaultBaseUrl: 'https://fake.test',
+    inputs: ['ids'],
     defaultAction: 'SYNC',
     actions: { SYNC: { kind: 'wait' } },
     readSettings: (read) => ({ ids: read('ids').split(',') }),

@@ -1,5 +1,6 @@
-// Runs .github/workflows/self-test.yml here, step by step, as the runner would: each `uses: ./` step runs the bundled
-// action against the local emulator, `if:` conditions and `${{ }}` expressions are evaluated, and shell steps run in
+// Runs .github/workflows/self-test.yml here, step by step, as the runner would: each `uses: ./` (the root action) or
+// `uses: ./fivetran` (a provider's action) step runs the bundled action with that action.yml's defaults against the
+// local emulator, `if:` conditions and `${{ }}` expressions are evaluated, and shell steps run in
 // bash. A workflow whose assertions would fail on GitHub fails here first.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
@@ -38,9 +39,15 @@ beforeAll(async () => {
 })
 afterAll(() => emulator.close())
 
+/** The folder of a local action (`./` → '', `./fivetran` → 'fivetran'), or undefined for any other `uses:`. */
+function localAction(step: Step): string | undefined {
+  const m = /^\.\/([a-z0-9-]*)$/.exec(step.uses ?? '')
+  return m ? m[1] : undefined
+}
+
 /** Steps that set the machine up on GitHub (checkout, Node, npm ci, starting the emulator, printing its log). */
 function isSetUp(step: Step): boolean {
-  if (step.uses && step.uses !== './') return true
+  if (step.uses && localAction(step) === undefined) return true
   const run = step.run ?? ''
   return run.trim() === 'npm ci' || run.includes('npm run emulator') || run.trim() === 'cat emulator.log'
 }
@@ -85,9 +92,10 @@ describe('self-test.yml, run here against the emulator', () => {
       const stepEnv = { ...env, ...strings(step.env, ctx) }
       let outcome: 'success' | 'failure'
       let outputs: Record<string, string> = {}
-      if (step.uses === './') {
+      const action = localAction(step)
+      if (action !== undefined) {
         actionSteps++
-        const run = await runAction(strings(step.with, { ...ctx, env: stepEnv }), { env: stepEnv })
+        const run = await runAction(strings(step.with, { ...ctx, env: stepEnv }), { env: stepEnv, action })
         outcome = run.code === 0 ? 'success' : 'failure'
         outputs = run.outputs
         log.push(`${outcome}: ${label} → status ${outputs.status ?? '(none)'}`)
@@ -105,6 +113,10 @@ describe('self-test.yml, run here against the emulator', () => {
       if (outcome === 'failure' && !step['continue-on-error']) ctx.__jobFailed = true
     }
     expect(actionSteps).toBeGreaterThanOrEqual(name === 'several-targets' ? 1 : 4)
+    // Each provider's job uses that provider's own action, and only it.
+    if (name !== 'several-targets') {
+      expect([...new Set(job.steps.filter((s) => localAction(s) !== undefined).map((s) => s.uses))]).toEqual([`./${name}`])
+    }
     expect({ job: name, failed: ctx.__jobFailed === true, log }).toEqual({ job: name, failed: false, log: expect.any(Array) })
   })
 })

@@ -16,8 +16,9 @@ interface ActionYml {
   outputs: Record<string, unknown>
 }
 
-export function actionYml(): ActionYml {
-  return parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml
+/** The root action's metadata, or that of the action in a folder (`fivetran`: fivetran/action.yml). */
+export function actionYml(folder = ''): ActionYml {
+  return parse(readFileSync(join(ROOT, folder, 'action.yml'), 'utf8')) as ActionYml
 }
 
 export interface ActionRun {
@@ -76,9 +77,11 @@ export interface RunOptions {
   /** Kill the process after this long (a safety net for hung tests). */
   killAfterMs?: number
   entry?: string
+  /** Whose defaults the runner applies: the root action (default) or a provider's (`fivetran`). */
+  action?: string
 }
 
-/** Runs dist/index.js with `inputs` (names as in action.yml) and a clean environment. */
+/** Runs dist/index.js with `inputs` (names as in the action's action.yml, defaults applied) and a clean environment. */
 export function runAction(inputs: Record<string, string>, options: RunOptions = {}): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'elt-run-'))
   const files = ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH']
@@ -88,7 +91,7 @@ export function runAction(inputs: Record<string, string>, options: RunOptions = 
     writeFileSync(path, '')
     env[name] = path
   }
-  const declared = actionYml().inputs
+  const declared = actionYml(options.action).inputs
   for (const [name, spec] of Object.entries(declared)) {
     if (spec.default !== undefined) env[`INPUT_${name.toUpperCase()}`] = String(spec.default)
   }

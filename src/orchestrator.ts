@@ -1,3 +1,4 @@
+import { INPUTS } from './action-metadata.js'
 import { systemClock, type Clock } from './clock.js'
 import { Outputs } from './constants.js'
 import { formatDuration } from './duration.js'
@@ -48,6 +49,8 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
   const secrets = provider.secrets(specific).filter((s) => s.length > 0)
   for (const secret of secrets) options.io.setSecret(secret)
   const io = redactingIo(options.io, secrets)
+
+  for (const warning of foreignInputs(options.read, provider, options.providers ?? registry)) io.warning(warning)
 
   if (common.baseUrlGiven && common.baseUrl.startsWith('http://') && !isLoopback(common.baseUrl)) {
     io.warning(`base_url uses plain http:// to ${new URL(common.baseUrl).host}: credentials travel in clear text. Use https://.`)
@@ -121,6 +124,27 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
     io.error(several ? `${report.target}: ${reason}` : reason)
   }
   return { exitCode, reports, outputs }
+}
+
+/**
+ * A warning for each input that only other providers read, given a value (other than the root action's default, which
+ * the runner passes whether or not the workflow set it): `sync_id` under `provider: fivetran` would be ignored.
+ */
+export function foreignInputs(read: InputReader, provider: Provider<never> | Provider, all: Record<string, Provider<never>>): string[] {
+  const owners = new Map<string, string[]>()
+  for (const other of Object.values(all)) {
+    for (const name of other.inputs) {
+      if (!provider.inputs.includes(name)) owners.set(name, [...(owners.get(name) ?? []), other.name])
+    }
+  }
+  const defaults = new Map(INPUTS.map((i) => [i.name, i.default]))
+  const warnings: string[] = []
+  for (const [name, of] of owners) {
+    const value = read(name)
+    if (value === '' || value === defaults.get(name)) continue
+    warnings.push(`${name} is an input of ${of.join(' and ')}, not of ${provider.name}: it is ignored.`)
+  }
+  return warnings
 }
 
 /** Every output known, as strings; for several targets the `status` is the worst and `results` lists each. */

@@ -43,6 +43,12 @@ export interface Provider<S = unknown> {
   /** What one target is called in this provider's words (`Connector`, `Connection`, `Sync`). */
   targetNoun: string
   defaultBaseUrl: string
+  /**
+   * The inputs of action.yml this provider reads beyond the common ones (and besides `provider`). Its own action
+   * (`fivetran/action.yml`, ...) is generated from this list (`npm run docs`), and a non-empty input that only other
+   * providers read gets a warning naming them.
+   */
+  inputs: string[]
   defaultAction: string
   /** The DataOps-style env name read when the `action` input is empty (Fivetran: `FIVETRAN_ACTION`). */
   actionEnvFallback?: string

@@ -70,6 +70,7 @@ export const airbyte: Provider<AirbyteSettings> = {
   title: 'Airbyte',
   targetNoun: 'Connection',
   defaultBaseUrl: AIRBYTE_BASE_URL,
+  inputs: ['connection_id', 'api_key', 'client_id', 'client_secret', 'if_running', 'workspace_id'],
   defaultAction: 'SYNC',
   actions: {
     SYNC: { kind: 'wait' },

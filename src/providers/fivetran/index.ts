@@ -46,6 +46,7 @@ export const fivetran: Provider<FivetranSettings> = {
   title: 'Fivetran',
   targetNoun: 'Connector',
   defaultBaseUrl: FIVETRAN_BASE_URL,
+  inputs: ['connector_id', 'api_key', 'api_secret', 'schema', 'table', 'dont_disable_sync', 'force', 'restore_schedule'],
   defaultAction: 'START',
   actionEnvFallback: 'FIVETRAN_ACTION',
   actions: {

@@ -57,6 +57,7 @@ export const hightouch: Provider<HightouchSettings> = {
   title: 'Hightouch',
   targetNoun: 'Sync',
   defaultBaseUrl: HIGHTOUCH_BASE_URL,
+  inputs: ['sync_id', 'sync_slug', 'api_key', 'full_resync', 'fail_on_warning', 'workspace_slug'],
   defaultAction: 'SYNC',
   actions: {
     SYNC: { kind: 'wait' },
