@@ -8,7 +8,7 @@ import type { InputReader } from './inputs.js'
 import { prefixedLog, type Io } from './io.js'
 import { providers as registry } from './providers/registry.js'
 import type { Provider } from './providers/types.js'
-import { newReport, type Report } from './report.js'
+import { addWait, newReport, type Report, type Timing } from './report.js'
 import { isLoopback, readSettings, type Settings } from './settings.js'
 import { renderSummary } from './summary.js'
 import { passes, worstStatus } from './verdict.js'
@@ -61,13 +61,25 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
   const targets = provider.targets(specific)
   const reports = targets.map((target) => newReport(provider.name, common.action, target))
   const several = targets.length > 1
+  const queuedAt = clock.now()
+  for (const report of reports) report.timing = { queuedAt, waits: [] }
 
   const noun = provider.targetNoun.toLowerCase()
   await forEachLimited(targets.length, common.maxParallel, async (index) => {
     const report = reports[index]
+    const timing = report.timing as Timing
+    const waited = index >= common.maxParallel
+    if (waited) addWait(timing, { from: queuedAt, to: clock.now(), reason: 'slot' })
+    try {
+      await work(report, timing, waited)
+    } finally {
+      timing.endedAt = clock.now()
+    }
+  })
+
+  async function work(report: Report, timing: Timing, waited: boolean): Promise<void> {
     // A target that had to wait for its turn starts no job once the workflow is cancelled or the timeout has passed:
     // a job started then would be left running unwatched (or, on Airbyte, started only to be cancelled).
-    const waited = index >= common.maxParallel
     if (waited && signal.aborted) {
       report.status = 'cancelled'
       report.error = `The workflow was cancelled before work on this ${noun} began; no job was started.`
@@ -79,8 +91,10 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
       return
     }
     const log = several ? prefixedLog(io, report.target) : io
+    timing.startedAt = clock.now()
+    const timedLimiter = limiter && timed(limiter, clock, timing)
     try {
-      await provider.run({ settings: specific, common, target: report.target, report, log, clock, signal, deadline, limiter })
+      await provider.run({ settings: specific, common, target: report.target, report, log, clock, signal, deadline, limiter: timedLimiter })
     } catch (error) {
       if (error instanceof AbortedError || signal.aborted) {
         report.status = 'cancelled'
@@ -91,7 +105,7 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
         report.error = errorMessage(error)
       }
     }
-  })
+  }
 
   const warningsPass = provider.warningsPass?.(specific) ?? false
   const judged = reports.map((report) => ({
@@ -186,6 +200,21 @@ export function outputsFor(reports: Report[], several: boolean): Record<string, 
     })
   )
   return outputs
+}
+
+/** The step's shared budget as one target sees it: the same budget, with the time it waits for it recorded. */
+function timed(limiter: RequestLimiter, clock: Clock, timing: Timing): RequestLimiter {
+  return {
+    acquire: async (signal, notAfter) => {
+      const from = clock.now()
+      try {
+        await limiter.acquire(signal, notAfter)
+      } finally {
+        addWait(timing, { from, to: clock.now(), reason: 'rate limit' })
+      }
+    },
+    throttled: limiter.throttled && ((untilMs) => limiter.throttled?.(untilMs))
+  }
 }
 
 /** Runs `count` tasks, at most `limit` at a time, in order of index. */

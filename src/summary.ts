@@ -1,5 +1,6 @@
 import type { Status } from './constants.js'
 import type { Report, SummaryTable } from './report.js'
+import { renderTimeline } from './timeline.js'
 
 const ICONS: Partial<Record<Status, string>> = {
   succeeded: '✅',
@@ -85,7 +86,8 @@ export function renderSummary(providerTitle: string, targetNoun: string, targets
     const [target] = targets
     const { report } = target
     const outcome = report.status ?? (report.error !== undefined ? 'error' : 'done')
-    return `### ${icon(target)} ${providerTitle} ${report.action}: \`${report.target}\` ${outcome}\n\n${details(target, targetNoun)}\n`
+    const timeline = renderTimeline(targets)
+    return `### ${icon(target)} ${providerTitle} ${report.action}: \`${report.target}\` ${outcome}\n\n${timeline ? `${timeline}\n\n` : ''}${details(target, targetNoun)}\n`
   }
   const failed = targets.filter((t) => !t.passed).length
   const headline = failed === 0 ? '✅' : '❌'
@@ -96,6 +98,8 @@ export function renderSummary(providerTitle: string, targetNoun: string, targets
     rows: []
   }
   const lines = [`### ${headline} ${providerTitle} ${action}: ${targets.length} targets, ${counts}`, '']
+  const timeline = renderTimeline(targets)
+  if (timeline) lines.push(timeline, '')
   lines.push(`| ${overview.header.join(' | ')} |`, `| ${overview.header.map(() => '---').join(' | ')} |`)
   for (const target of targets) {
     const r = target.report
