@@ -10,7 +10,9 @@ import { providers as registry } from './providers/registry.js'
 import type { Provider } from './providers/types.js'
 import { addWait, newReport, type Report, type Timing } from './report.js'
 import { isLoopback, readSettings, type Settings } from './settings.js'
+import { RATE_LIMITS } from './ratelimit.js'
 import { renderSummary } from './summary.js'
+import { plainLabel } from './timeline.js'
 import { passes, worstStatus } from './verdict.js'
 
 export interface OrchestrateOptions {
@@ -64,6 +66,12 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
   const queuedAt = clock.now()
   for (const report of reports) report.timing = { queuedAt, waits: [] }
 
+  // A target's name costs a request of its own where the provider has no other reason to read the target: worth it
+  // when several targets share the summary table, timeline and log (one target is shown by the id the user gave), and
+  // made only when they take at most a quarter of the provider's rate limit window.
+  const limit = RATE_LIMITS[provider.name]
+  const spareRequests = several && (!limit || targets.length <= limit.requests / 4)
+
   const noun = provider.targetNoun.toLowerCase()
   await forEachLimited(targets.length, common.maxParallel, async (index) => {
     const report = reports[index]
@@ -90,11 +98,22 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
       report.error = `The timeout (${formatDuration(common.timeoutMs)}) passed before this ${noun}'s turn came (max_parallel: ${common.maxParallel}); no job was started.`
       return
     }
-    const log = several ? prefixedLog(io, report.target) : io
+    const log = several ? prefixedLog(io, () => plainLabel(report)) : io
     timing.startedAt = clock.now()
     const timedLimiter = limiter && timed(limiter, clock, timing)
     try {
-      await provider.run({ settings: specific, common, target: report.target, report, log, clock, signal, deadline, limiter: timedLimiter })
+      await provider.run({
+        settings: specific,
+        common,
+        target: report.target,
+        report,
+        log,
+        clock,
+        signal,
+        deadline,
+        limiter: timedLimiter,
+        spareRequests
+      })
     } catch (error) {
       if (error instanceof AbortedError || signal.aborted) {
         report.status = 'cancelled'
@@ -130,12 +149,12 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
   let exitCode: 0 | 1 = 0
   for (const { report, passed } of judged) {
     if (passed) {
-      if (report.message) io.info(several ? `[${report.target}] ${report.message}` : report.message)
+      if (report.message) io.info(several ? `[${plainLabel(report)}] ${report.message}` : report.message)
       continue
     }
     exitCode = 1
     const reason = report.error ?? report.message ?? `${provider.title} ${common.action} ended with status ${report.status ?? 'unknown'}`
-    io.error(several ? `${report.target}: ${reason}` : reason)
+    io.error(several ? `${plainLabel(report)}: ${reason}` : reason)
   }
   return { exitCode, reports, outputs }
 }

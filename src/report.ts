@@ -32,8 +32,10 @@ export interface Report {
   action: string
   /** The target as the user gave it (connector id, connection id, sync id or slug). */
   target: string
-  /** A friendlier name for the target, when the provider told us (connector schema, sync slug). */
+  /** The name people know the target by, when the provider told us (connector schema, connection name, sync slug). */
   targetName?: string
+  /** The target's id, when the user named it otherwise (a Hightouch sync given by slug): shown beside its name. */
+  targetId?: string
   jobId?: string
   status?: Status
   providerStatus?: string

@@ -14,15 +14,22 @@ export interface TimelineTarget {
 /** Waits shorter than this are not drawn: too short to see, and the rate limit's are often a few milliseconds. */
 export const TIMELINE_MIN_WAIT_MS = 1000
 
-/** A long id shortened for labels: ids over 12 characters (UUIDs) to their first 8. */
+/** A long id shortened for labels: ids over 20 characters (UUIDs) to their first 8; names like shrank_paparazzi stay. */
 export function shortId(id: string): string {
-  return id.length > 12 ? `${id.slice(0, 8)}…` : id
+  return id.length > 20 ? `${id.slice(0, 8)}…` : id
+}
+
+/** A target's name (when known and not its id) and its id. */
+export function labelParts(report: Report): { name?: string; id: string } {
+  const id = report.targetId ?? report.target
+  const name = report.targetName?.replace(/\s+/g, ' ').trim()
+  return name && name !== id ? { name, id } : { id }
 }
 
 /** The name people know a target by, beside its short id; the id alone when no name is known. Plain text. */
 export function plainLabel(report: Report): string {
-  const name = report.targetName?.trim()
-  return name && name !== report.target ? `${name} (${shortId(report.target)})` : report.target
+  const { name, id } = labelParts(report)
+  return name ? `${name} (${shortId(id)})` : id
 }
 
 /**

@@ -30,6 +30,12 @@ export interface TargetContext<S> {
   deadline: number
   /** Shared by every target of this step, so together they stay under the provider's rate limit. */
   limiter?: RequestLimiter
+  /**
+   * Whether the budget has room for a request made only to name the target in the summary and log (an Airbyte
+   * connection's `name`): false when the step has many targets for the provider's rate limit. A provider that reads
+   * the target anyway takes the name from that read instead.
+   */
+  spareRequests?: boolean
 }
 
 /**

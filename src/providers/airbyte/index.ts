@@ -176,6 +176,7 @@ export const airbyte: Provider<AirbyteSettings> = {
     }
     try {
       const api = apiFor(ctx, { signal: ctx.signal, deadline: ctx.deadline })
+      if (ctx.spareRequests && ctx.settings.connectionIds.includes(ctx.target)) await readName(ctx, api)
       switch (ctx.common.action) {
         case 'STATUS':
           return await status(ctx, api)
@@ -193,6 +194,16 @@ export const airbyte: Provider<AirbyteSettings> = {
       }
       throw explain(error, ctx)
     }
+  }
+}
+
+/** The connection's name for the summary and log, when one request can tell; nothing stops on a failure. */
+async function readName(ctx: Ctx, api: AirbyteApi): Promise<void> {
+  try {
+    ctx.report.targetName = await api.connectionName(ctx.target)
+  } catch (error) {
+    if (error instanceof AbortedError || ctx.signal.aborted) throw error
+    ctx.log.debug(`Could not read the name of connection ${ctx.target}: ${errorMessage(error)}`)
   }
 }
 

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../duration.js'
-import { ApiError } from '../../errors.js'
+import { AbortedError, ApiError, errorMessage } from '../../errors.js'
 import { readBoolean, splitList } from '../../inputs.js'
 import { setFact } from '../../report.js'
 import { lastCheckFailure, lostTriggerGraceMs, waitFor } from '../../wait.js'
@@ -143,10 +143,20 @@ export const hightouch: Provider<HightouchSettings> = {
   }
 }
 
-/** A slug is looked up once; an id is used as given. */
+/** A slug is looked up once; an id is used as given, and its slug read for the summary when the budget has room. */
 async function resolveSync(ctx: Ctx, api: HightouchApi): Promise<SyncRef> {
   const { target, report, log } = ctx
-  if (!ctx.settings.bySlug) return { id: target, label: target }
+  if (!ctx.settings.bySlug) {
+    if (ctx.spareRequests) {
+      try {
+        report.targetName = await api.syncSlug(target)
+      } catch (error) {
+        if (error instanceof AbortedError || ctx.signal.aborted) throw error
+        log.debug(`Could not read the slug of sync ${target}: ${errorMessage(error)}`)
+      }
+    }
+    return { id: target, label: target }
+  }
   const found = await log.group(`Finding the sync with slug ${target}`, async () => {
     const s = await api.syncBySlug(target)
     if (s) log.info(`Sync ${target} has id ${String(s.id)}.`)
@@ -158,7 +168,8 @@ async function resolveSync(ctx: Ctx, api: HightouchApi): Promise<SyncRef> {
     )
   }
   const id = String(found.id)
-  report.targetName = `id ${id}`
+  report.targetName = target
+  report.targetId = id
   if (found.disabled === true) log.warning(`Sync ${target} is disabled in Hightouch; its run may not start.`)
   return { id, label: `${target} (id ${id})` }
 }
