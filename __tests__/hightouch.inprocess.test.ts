@@ -71,7 +71,7 @@ describe('hightouch SYNC', () => {
     expect(rig.emulator.requests[0]).toBe(lookups[0])
     expect(triggers()[0].path).toBe('/api/v1/syncs/1001/trigger')
     expect(run.outputs.job_url).toBe(`https://app.hightouch.com/acme-corp/syncs/1001/runs/${run.outputs.job_id}`)
-    expect(run.summary).toContain('`succeeds` (id 1001)')
+    expect(run.summary).toContain('| Sync | succeeds (`1001`) |')
     expect(run.summary).toContain(`[\`${run.outputs.job_id}\`](${run.outputs.job_url})`)
   })
 

@@ -411,7 +411,7 @@ describe('hightouch SYNC (nock)', () => {
     const { result, io } = await step({ sync_slug: 'orders-to-crm', wait: 'false' })
     scope.done()
     expect(result.exitCode).toBe(0)
-    expect(io.summary).toContain('`orders-to-crm` (id 55)')
+    expect(io.summary).toContain('| Sync | orders-to-crm (`55`) |')
   })
 
   it('fails on a slug no sync has, before any trigger', async () => {

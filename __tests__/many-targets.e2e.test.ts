@@ -71,7 +71,7 @@ const fivetranRequestsOf = (id: string) =>
   byProvider('fivetran').filter((r) => r.path === `/v1/connections/${id}` || r.path.startsWith(`/v1/connections/${id}/`))
 
 /** The rows of the summary's overview table (one per target), without its header. */
-const overviewRows = (summary: string): string[] => summary.split('\n').filter((l) => /^\| (✅|❌|🚫|⏱️|⚠️|⏳|⏸️|📅|ℹ️) \| `/.test(l))
+const overviewRows = (summary: string): string[] => summary.split('\n').filter((l) => /^\| (✅|❌|🚫|⏱️|⚠️|⏳|⏸️|📅|ℹ️) \| /.test(l))
 
 describe('cancellation of many, run as the runner runs the bundle', () => {
   it('airbyte: SIGINT cancels each running job once; a connection still waiting for its turn starts none', async () => {

@@ -84,7 +84,10 @@ function peakOverlap(all: Span[]): number {
   return peak
 }
 /** The rows of the summary's overview table (one per target), without its header. */
-const overviewRows = (summary: string): string[] => summary.split('\n').filter((l) => /^\| (✅|❌|🚫|⏱️|⚠️|⏳|⏸️|📅|ℹ️) \| `/.test(l))
+const overviewRows = (summary: string): string[] => summary.split('\n').filter((l) => /^\| (✅|❌|🚫|⏱️|⚠️|⏳|⏸️|📅|ℹ️) \| /.test(l))
+/** How the log and annotations name an emulated Airbyte connection: its name (`… (succeeds #3)`), then its short id. */
+const airbyteLabel = (id: string): RegExp =>
+  new RegExp(`^Postgres → Snowflake \\([a-z_]+ #${parseInt(id.slice(-12), 16)}\\) \\(${id.slice(0, 8)}…\\)$`)
 
 describe('max_parallel', () => {
   it('fivetran: 6 connectors with max_parallel 2 run two at a time, never more, and all succeed', async () => {
@@ -208,7 +211,9 @@ describe('one request budget per provider', () => {
     for (const id of ids) {
       const [jobId] = airbyteEmulator.jobIdsOf(id)
       // Each target met its own 429 and said so.
-      expect(warnings(run).filter((w) => w.startsWith(`[${id}] GET`) && /HTTP 429 .*trying again in/.test(w))).toHaveLength(1)
+      // (Each line names the connection as the summary does: by its name, beside its short id.)
+      const mine = (w: string): boolean => airbyteLabel(id).test(/^\[(.*)\] GET/.exec(w)?.[1] ?? '')
+      expect(warnings(run).filter((w) => mine(w) && /HTTP 429 .*trying again in/.test(w))).toHaveLength(1)
       const checks = byProvider('airbyte')
         .filter((r) => r.method === 'GET' && r.path === `/api/public/v1/jobs/${jobId}`)
         .map((r) => r.at)
@@ -281,11 +286,13 @@ describe('status is the worst; the step fails if any target fails', () => {
     ])
     const rows = overviewRows(run.summary)
     expect(rows).toHaveLength(2)
-    expect(rows[0]).toMatch(new RegExp(`^\\| ✅ \\| \`${ok}\` .*\\*\\*succeeded\\*\\*`))
-    expect(rows[1]).toMatch(new RegExp(`^\\| ❌ \\| \`${bad}\` .*\\*\\*failed\\*\\*`))
+    // Each by its name (the connector's schema, markdown-escaped) beside its id.
+    const name = (id: string): string => `emulated\\.${id.replace(/_/g, '\\\\_')}`
+    expect(rows[0]).toMatch(new RegExp(`^\\| ✅ \\| ${name(ok)} \\(\`${ok}\`\\) .*\\*\\*succeeded\\*\\*`))
+    expect(rows[1]).toMatch(new RegExp(`^\\| ❌ \\| ${name(bad)} \\(\`${bad}\`\\) .*\\*\\*failed\\*\\*`))
     expect(run.summary).toContain('2 targets, 1 passed, 1 failed')
     expect(errors(run)).toHaveLength(1)
-    expect(errors(run)[0]).toMatch(new RegExp(`^${bad}: .*sync of ${bad} failed`))
+    expect(errors(run)[0]).toMatch(new RegExp(`^emulated\\.${bad} \\(${bad}\\): .*sync of ${bad} failed`))
   })
 
   it('hightouch: succeeded + timed_out → timed_out, exit 1', async () => {
@@ -296,7 +303,8 @@ describe('status is the worst; the step fails if any target fails', () => {
       ['1001', 'succeeded'],
       ['1010', 'timed_out']
     ])
-    expect(errors(run)).toEqual([expect.stringMatching(/^1010: Timed out after 2s waiting for sync run \d+ of sync 1010/)])
+    // Sync 1010 by its slug, read for the label.
+    expect(errors(run)).toEqual([expect.stringMatching(/^slow \(1010\): Timed out after 2s waiting for sync run \d+ of sync 1010/)])
     expect(overviewRows(run.summary).map((r) => r.split(' | ')[0])).toEqual(['| ✅', '| ⏱️'])
     expect(run.elapsedMs).toBeLessThan(7000)
   })
@@ -326,7 +334,9 @@ describe('one target failing among many', () => {
     const [b, o1, o2] = spans([broken, ok1, ok2], fivetranRequestsOf)
     expect(o1.last - b.last).toBeGreaterThan(500)
     expect(o2.last - b.last).toBeGreaterThan(500)
-    expect(errors(run)).toEqual([expect.stringMatching(new RegExp(`^${broken}: Connector ${broken} cannot sync`))])
+    expect(errors(run)).toEqual([
+      expect.stringMatching(new RegExp(`^emulated\\.${broken} \\(${broken}\\): Connector ${broken} cannot sync`))
+    ])
     expect(run.summary).toContain('3 targets, 2 passed, 1 failed')
   })
 
@@ -347,7 +357,10 @@ describe('one target failing among many', () => {
     ])
     expect(airbyteEmulator.jobsStarted).toBe(2)
     expect(airbyteEmulator.cancelledJobIds).toEqual([])
-    expect(errors(run)).toEqual([expect.stringMatching(new RegExp(`^${refused}: Airbyte refused access`))])
+    expect(errors(run)).toHaveLength(1)
+    const [label, message] = errors(run)[0].split(/: (.*)/s)
+    expect(label).toMatch(airbyteLabel(refused))
+    expect(message).toMatch(/^Airbyte refused access/)
   })
 })
 

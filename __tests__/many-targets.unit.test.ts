@@ -114,7 +114,12 @@ describe('one budget per step', () => {
     const seen: { target: string; limiter?: RequestLimiter; at: number }[] = []
     const clock = new FakeClock()
     const calls: [string, Clock][] = []
-    const budget: RequestLimiter = { acquire: async () => undefined }
+    let acquired = 0
+    const budget: RequestLimiter = {
+      acquire: async () => {
+        acquired++
+      }
+    }
     const result = await orchestrate({
       io: new MemoryIo(),
       read: inputs({ provider: 'fake', ids: 'ok1,ok2,ok3,ok4,ok5', max_parallel: '2' }),
@@ -128,7 +133,9 @@ describe('one budget per step', () => {
     expect(result.exitCode).toBe(0)
     expect(calls).toEqual([['fake', clock]])
     expect(seen.map((s) => s.target).sort()).toEqual(['ok1', 'ok2', 'ok3', 'ok4', 'ok5'])
-    for (const s of seen) expect(s.limiter).toBe(budget)
+    // Each target sees the one budget through a view that records its waits for the timeline.
+    for (const s of seen) await s.limiter?.acquire()
+    expect(acquired).toBe(5)
   })
 })
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { AbortedError } from '../src/errors.js'
-import { forEachLimited, orchestrate, outputsFor } from '../src/orchestrator.js'
+import { foreignInputs, forEachLimited, orchestrate, outputsFor } from '../src/orchestrator.js'
+import { providers as registry } from '../src/providers/registry.js'
 import { fakeProvider, type FakeSpec } from './fake-provider.js'
 import { newReport, setFact } from '../src/report.js'
 import { SlidingWindowLimiter } from '../src/ratelimit.js'
@@ -14,6 +15,7 @@ const fake: FakeSpec<{ ids: string[]; key: string }> = {
   title: 'Fake',
   targetNoun: 'Thing',
   defaultBaseUrl: 'https://fake.test',
+  inputs: [{ name: 'ids' }, { name: 'api_key', secret: true }],
   defaultAction: 'SYNC',
   actions: { SYNC: 'wait', STATUS: 'report' },
   readSettings: (read, _common, problems) => {
@@ -39,6 +41,42 @@ function inputs(values: Record<string, string>) {
 }
 
 describe('orchestrate', () => {
+  it('warns of a non-empty input only other providers read, naming them, and works on', async () => {
+    const other = fakeProvider({ ...fake, name: 'other', inputs: [{ name: 'other_id' }, { name: 'api_key' }] })
+    const io = new MemoryIo()
+    const result = await orchestrate({
+      io,
+      read: inputs({ provider: 'fake', api_key: 'sekret', ids: 'ok', other_id: '7' }),
+      providers: { fake: fakeProvider(fake), other },
+      clock: new FakeClock()
+    })
+    expect(result.exitCode).toBe(0)
+    expect(io.lines.filter((l) => l.startsWith('warning: '))).toEqual([
+      'warning: other_id is an input of other, not of fake: it is ignored.'
+    ])
+  })
+
+  it("names the provider of a foreign input among the real ones; the root action's defaults and shared inputs pass quietly", () => {
+    const read = inputs({
+      connector_id: 'a',
+      api_key: 'k',
+      sync_id: '1234',
+      client_id: 'c',
+      full_resync: 'true',
+      fail_on_warning: 'true',
+      if_running: 'fail',
+      force: 'false'
+    })
+    expect(foreignInputs(read, registry.fivetran, registry)).toEqual([
+      'client_id is an input of airbyte, not of fivetran: it is ignored.',
+      'sync_id is an input of hightouch, not of fivetran: it is ignored.',
+      'full_resync is an input of hightouch, not of fivetran: it is ignored.'
+    ])
+    expect(foreignInputs(inputs({ sync_id: '1', api_key: 'k', connector_id: 'x' }), registry.hightouch, registry)).toEqual([
+      'connector_id is an input of fivetran, not of hightouch: it is ignored.'
+    ])
+  })
+
   it('sets every output of one target and passes', async () => {
     const io = new MemoryIo()
     const result = await orchestrate({

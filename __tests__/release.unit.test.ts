@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { parseVersion, releaseCommands, releaseProblems } from '../scripts/release.js'
+import { parseVersion, releaseCommands, releaseProblems, tarballName } from '../scripts/release.js'
 
 const v = parseVersion('1.2.0')!
 const ok = { clean: true, distFresh: true, changelog: '# Changelog\n\n## [1.2.0] - 2026-12-03\n', tags: ['v1.1.0', 'v1'], current: '1.1.0' }
@@ -25,8 +25,10 @@ describe('release', () => {
     expect(releaseCommands(v, { bump: true, push: false })).toEqual([
       ['git', 'commit', '-am', 'Release v1.2.0'],
       ['git', 'tag', '-a', 'v1.2.0', '-m', 'v1.2.0'],
-      ['git', 'tag', '-fa', 'v1', '-m', 'v1 → v1.2.0']
+      ['git', 'tag', '-fa', 'v1', '-m', 'v1 → v1.2.0'],
+      ['npm', 'pack', '--silent']
     ])
+    expect(tarballName(v)).toBe('elt-orchestrator-1.2.0.tgz')
     expect(releaseCommands(v, { bump: false, push: true }).slice(-2)).toEqual([
       ['git', 'push', 'origin', 'HEAD', 'v1.2.0'],
       ['git', 'push', '--force', 'origin', 'v1']

@@ -36,9 +36,15 @@ const workflow = parse(readFileSync(join(ROOT, '.github', 'workflows', 'self-tes
 const emulators: Emulator[] = []
 afterAll(() => Promise.all(emulators.map((e) => e.close())))
 
+/** The folder of a local action (`./` → '', `./fivetran` → 'fivetran'), or undefined for any other `uses:`. */
+function localAction(step: Step): string | undefined {
+  const m = /^\.\/([a-z0-9-]*)$/.exec(step.uses ?? '')
+  return m ? m[1] : undefined
+}
+
 /** Steps that set the machine up on GitHub (checkout, Node, npm ci, starting the emulator, printing its log). */
 function isSetUp(step: Step): boolean {
-  if (step.uses && step.uses !== './') return true
+  if (step.uses && localAction(step) === undefined) return true
   const run = step.run ?? ''
   return run.trim() === 'npm ci' || run.includes('npm run emulator') || run.trim() === 'cat emulator.log'
 }
@@ -79,47 +85,59 @@ describe('self-test.yml, run here against the emulator', () => {
     )
   })
 
-  it.concurrent.each(Object.keys(workflow.jobs))('job %s passes, and each `uses: ./` step ends as its checks expect', async (name) => {
-    const emulator = await startEmulator({ providers: extraProviders() })
-    emulators.push(emulator)
-    const job = workflow.jobs[name]
-    const ctx: Context = { env: {}, steps: {} }
-    const env: Record<string, string> = { ...strings(workflow.env, ctx) }
-    ctx.env = env
-    Object.assign(env, strings(job.env, ctx))
-    env.EMULATOR = emulator.url
-    const log: string[] = []
-    let actionSteps = 0
-    for (const step of job.steps) {
-      if (isSetUp(step)) continue
-      const label = step.name ?? step.id ?? step.run ?? step.uses
-      if (!condition(step.if, ctx)) {
-        log.push(`skipped: ${label}`)
-        continue
+  it.concurrent.each(Object.keys(workflow.jobs))(
+    'job %s passes, and each step using the root or a provider action ends as its checks expect',
+    async (name) => {
+      const emulator = await startEmulator({ providers: extraProviders() })
+      emulators.push(emulator)
+      const job = workflow.jobs[name]
+      const ctx: Context = { env: {}, steps: {} }
+      const env: Record<string, string> = { ...strings(workflow.env, ctx) }
+      ctx.env = env
+      Object.assign(env, strings(job.env, ctx))
+      env.EMULATOR = emulator.url
+      const log: string[] = []
+      let actionSteps = 0
+      for (const step of job.steps) {
+        if (isSetUp(step)) continue
+        const label = step.name ?? step.id ?? step.run ?? step.uses
+        if (!condition(step.if, ctx)) {
+          log.push(`skipped: ${label}`)
+          continue
+        }
+        const stepEnv = { ...env, ...strings(step.env, ctx) }
+        let outcome: 'success' | 'failure'
+        let outputs: Record<string, string> = {}
+        const action = localAction(step)
+        if (action !== undefined) {
+          actionSteps++
+          const run = await runAction(strings(step.with, { ...ctx, env: stepEnv }), { env: stepEnv, action })
+          outcome = run.code === 0 ? 'success' : 'failure'
+          outputs = run.outputs
+          log.push(`${outcome}: ${label} → status ${outputs.status ?? '(none)'}`)
+        } else {
+          const script = substitute(step.run ?? '', { ...ctx, env: stepEnv })
+          const result = spawnSync('bash', ['-eo', 'pipefail', '-c', script], {
+            env: { PATH: process.env.PATH ?? '', ...stepEnv },
+            encoding: 'utf8'
+          })
+          outcome = result.status === 0 ? 'success' : 'failure'
+          log.push(`${outcome}: ${label}${outcome === 'failure' ? `\n${result.stdout}${result.stderr}` : ''}`)
+        }
+        if (step.id)
+          (ctx.steps as Record<string, unknown>)[step.id] = {
+            outputs,
+            outcome,
+            conclusion: step['continue-on-error'] ? 'success' : outcome
+          }
+        if (outcome === 'failure' && !step['continue-on-error']) ctx.__jobFailed = true
       }
-      const stepEnv = { ...env, ...strings(step.env, ctx) }
-      let outcome: 'success' | 'failure'
-      let outputs: Record<string, string> = {}
-      if (step.uses === './') {
-        actionSteps++
-        const run = await runAction(strings(step.with, { ...ctx, env: stepEnv }), { env: stepEnv })
-        outcome = run.code === 0 ? 'success' : 'failure'
-        outputs = run.outputs
-        log.push(`${outcome}: ${label} → status ${outputs.status ?? '(none)'}`)
-      } else {
-        const script = substitute(step.run ?? '', { ...ctx, env: stepEnv })
-        const result = spawnSync('bash', ['-eo', 'pipefail', '-c', script], {
-          env: { PATH: process.env.PATH ?? '', ...stepEnv },
-          encoding: 'utf8'
-        })
-        outcome = result.status === 0 ? 'success' : 'failure'
-        log.push(`${outcome}: ${label}${outcome === 'failure' ? `\n${result.stdout}${result.stderr}` : ''}`)
+      expect(actionSteps).toBeGreaterThanOrEqual(name === 'several-targets' ? 1 : 4)
+      // Each provider's job uses that provider's own action, and only it.
+      if (name !== 'several-targets') {
+        expect([...new Set(job.steps.filter((s) => localAction(s) !== undefined).map((s) => s.uses))]).toEqual([`./${name}`])
       }
-      if (step.id)
-        (ctx.steps as Record<string, unknown>)[step.id] = { outputs, outcome, conclusion: step['continue-on-error'] ? 'success' : outcome }
-      if (outcome === 'failure' && !step['continue-on-error']) ctx.__jobFailed = true
+      expect({ job: name, failed: ctx.__jobFailed === true, log }).toEqual({ job: name, failed: false, log: expect.any(Array) })
     }
-    expect(actionSteps).toBeGreaterThanOrEqual(name === 'several-targets' ? 1 : 4)
-    expect({ job: name, failed: ctx.__jobFailed === true, log }).toEqual({ job: name, failed: false, log: expect.any(Array) })
-  })
+  )
 })

@@ -320,6 +320,8 @@ export class AirbyteEmulator implements ProviderEmulator {
     if (refused) return refused
     if (path === '/jobs' && req.method === 'POST') return this.createJob(req)
     if (path === '/jobs' && req.method === 'GET') return this.listJobs(req)
+    const connectionPath = /^\/connections\/([^/]+)$/.exec(path)
+    if (connectionPath && req.method === 'GET') return this.getConnection(decodeURIComponent(connectionPath[1]))
     const jobPath = /^\/jobs\/([^/]+)$/.exec(path)
     if (jobPath && (req.method === 'GET' || req.method === 'DELETE')) {
       const id = jobPath[1]
@@ -330,6 +332,33 @@ export class AirbyteEmulator implements ProviderEmulator {
       return req.method === 'GET' ? this.getJob(job, req.now) : this.cancelJob(job, req.now)
     }
     return { status: 404, body: { message: 'Page Not Found' } }
+  }
+
+  /** `GET /connections/{id}` (ConnectionResponse): named after its scenario, e.g. "Postgres → Snowflake (succeeds #1)". */
+  private getConnection(connectionId: string): EmulatorResponse {
+    const scenario = this.scenarioOf(connectionId)
+    const name = Object.entries(AIRBYTE_SCENARIOS).find(([, s]) => s === scenario)?.[0]
+    if (!scenario || !name) {
+      return problem(404, 'resource-not-found', 'The requested resource could not be found.', {
+        resourceType: 'connection',
+        resourceId: connectionId
+      })
+    }
+    return {
+      status: 200,
+      body: {
+        connectionId,
+        name: `Postgres → Snowflake (${name} #${parseInt(connectionId.slice(-12), 16)})`,
+        sourceId: '5c9d8e7f-0000-4000-8000-000000000001',
+        destinationId: '6d0e9f8a-0000-4000-8000-000000000002',
+        workspaceId: AIRBYTE_WORKSPACE_ID,
+        status: 'active',
+        schedule: { scheduleType: 'manual' },
+        configurations: { streams: [] },
+        createdAt: 1767600000,
+        tags: []
+      }
+    }
   }
 
   private createJob(req: EmulatorRequest): EmulatorResponse {

@@ -16,11 +16,18 @@ interface ActionYml {
   outputs: Record<string, unknown>
 }
 
-let parsedActionYml: ActionYml | undefined
-/** action.yml, read once per process (every run, in-process ones by the hundred, needs its defaults). */
-export function actionYml(): ActionYml {
-  parsedActionYml ??= parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml
-  return parsedActionYml
+const parsedActionYml = new Map<string, ActionYml>()
+/**
+ * The root action's metadata, or that of the action in a folder (`fivetran`: fivetran/action.yml), read once per
+ * process (every run, in-process ones by the hundred, needs its defaults).
+ */
+export function actionYml(folder = ''): ActionYml {
+  let parsed = parsedActionYml.get(folder)
+  if (!parsed) {
+    parsed = parse(readFileSync(join(ROOT, folder, 'action.yml'), 'utf8')) as ActionYml
+    parsedActionYml.set(folder, parsed)
+  }
+  return parsed
 }
 
 export interface ActionRun {
@@ -79,19 +86,21 @@ export interface RunOptions {
   /** Kill the process after this long (a safety net for hung tests). */
   killAfterMs?: number
   entry?: string
+  /** Whose defaults the runner applies: the root action (default) or a provider's (`fivetran`). */
+  action?: string
 }
 
-/** The `INPUT_*` variables a runner sets for `inputs`: action.yml's defaults, then the inputs given. */
-export function inputEnv(inputs: Record<string, string>): Record<string, string> {
+/** The `INPUT_*` variables a runner sets for `inputs`: the action's defaults (root, or a provider's folder), then the inputs given. */
+export function inputEnv(inputs: Record<string, string>, folder = ''): Record<string, string> {
   const env: Record<string, string> = {}
-  for (const [name, spec] of Object.entries(actionYml().inputs)) {
+  for (const [name, spec] of Object.entries(actionYml(folder).inputs)) {
     if (spec.default !== undefined) env[`INPUT_${name.toUpperCase()}`] = String(spec.default)
   }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
   return env
 }
 
-/** Runs dist/index.js with `inputs` (names as in action.yml) and a clean environment. */
+/** Runs dist/index.js with `inputs` (names as in the action's action.yml, defaults applied) and a clean environment. */
 export function runAction(inputs: Record<string, string>, options: RunOptions = {}): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'elt-run-'))
   const files = ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH']
@@ -101,7 +110,7 @@ export function runAction(inputs: Record<string, string>, options: RunOptions = 
     writeFileSync(path, '')
     env[name] = path
   }
-  Object.assign(env, inputEnv(inputs))
+  Object.assign(env, inputEnv(inputs, options.action))
   const started = Date.now()
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [options.entry ?? join(ROOT, 'dist', 'index.js')], { env, cwd: dir })

@@ -73,6 +73,16 @@ export const DEMO_RUNS: DemoRun[] = [
     passes: true
   },
   {
+    title: 'Fivetran START on five connectors, two at a time: mixed outcomes, and a timeline of when each ran',
+    inputs: (e) => ({
+      ...fivetran(e),
+      action: 'START',
+      connector_id: 'succeeds_orders, fails_billing, rescheduled_events, succeeds_users, paused_crm',
+      max_parallel: '2'
+    }),
+    passes: false
+  },
+  {
     title: 'Fivetran START on a rescheduled connector (manual schedule): triggered again when allowed',
     inputs: (e) => ({ ...fivetran(e), action: 'START', connector_id: 'rescheduled' }),
     passes: true

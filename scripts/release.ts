@@ -1,5 +1,6 @@
 // Releases a version: `npm run release -- 1.2.0 [--push]`. Checks the work tree is clean, dist/ is fresh and the
-// changelog names the version; sets package.json's version, commits, tags vX.Y.Z and moves the major tag vX to it.
+// changelog names the version; sets package.json's version, commits, tags vX.Y.Z and moves the major tag vX to it;
+// packs the CLI (`npm pack`: dist/cli.js, no dependencies) as elt-orchestrator-X.Y.Z.tgz for the GitHub release.
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -42,12 +43,18 @@ function compare(a: Version, b: Version): number {
   return a.major - b.major || a.minor - b.minor || a.patch - b.patch
 }
 
-/** The git commands of a release, in order. */
+/** The CLI's package for a version, as `npm pack` names it. */
+export function tarballName(v: Version): string {
+  return `elt-orchestrator-${v.text}.tgz`
+}
+
+/** The commands of a release, in order: commit, tags, the CLI's tarball, then the pushes if asked. */
 export function releaseCommands(v: Version, options: { bump: boolean; push: boolean }): string[][] {
   const commands: string[][] = []
   if (options.bump) commands.push(['git', 'commit', '-am', `Release v${v.text}`])
   commands.push(['git', 'tag', '-a', `v${v.text}`, '-m', `v${v.text}`])
   commands.push(['git', 'tag', '-fa', `v${v.major}`, '-m', `v${v.major} → v${v.text}`])
+  commands.push(['npm', 'pack', '--silent'])
   if (options.push) {
     commands.push(['git', 'push', 'origin', 'HEAD', `v${v.text}`])
     commands.push(['git', 'push', '--force', 'origin', `v${v.major}`])
@@ -95,6 +102,10 @@ function main(argv: string[]): number {
     console.log(`$ ${cmd} ${args.join(' ')}`)
     execFileSync(cmd, args, { cwd: ROOT, stdio: 'inherit' })
   }
+  console.log(
+    `\nPacked the CLI as ${tarballName(version)}: attach it to the GitHub release v${version.text}, so that ` +
+      `\`npx --yes https://github.com/OWNER/elt-orchestrator/releases/download/v${version.text}/${tarballName(version)} --help\` works.`
+  )
   if (!push)
     console.log(
       `\nTagged v${version.text} and moved v${version.major}. Publish with: git push origin HEAD v${version.text} && git push --force origin v${version.major}`

@@ -16,14 +16,19 @@ export interface Io {
 /** The slice of Io a provider needs while it works on one target. */
 export type Log = Pick<Io, 'info' | 'warning' | 'debug' | 'group'>
 
-/** Prefixes every line with the target's name, for steps that watch several targets at once. */
-export function prefixedLog(io: Log, prefix: string | undefined): Log {
+/**
+ * Prefixes every line with the target's name, for steps that watch several targets at once. A function prefix is
+ * asked at each line, so a name learned on the way (from the provider) shows from then on.
+ */
+export function prefixedLog(io: Log, prefix: string | (() => string) | undefined): Log {
   if (!prefix) return io
-  const tag = (message: string): string =>
-    message
+  const tag = (message: string): string => {
+    const text = typeof prefix === 'function' ? prefix() : prefix
+    return message
       .split('\n')
-      .map((line) => `[${prefix}] ${line}`)
+      .map((line) => `[${text}] ${line}`)
       .join('\n')
+  }
   return {
     info: (m) => io.info(tag(m)),
     warning: (m) => io.warning(tag(m)),

@@ -1,3 +1,4 @@
+import { INPUTS } from './action-metadata.js'
 import { systemClock, type Clock } from './clock.js'
 import { Outputs } from './constants.js'
 import { formatDuration } from './duration.js'
@@ -7,9 +8,10 @@ import type { InputReader } from './inputs.js'
 import { prefixedLog, type Io } from './io.js'
 import { providers as registry } from './providers/registry.js'
 import type { RegisteredProvider } from './providers/types.js'
-import { newReport, type Report } from './report.js'
+import { addWait, newReport, type Report, type Timing } from './report.js'
 import { isLoopback, readSettings, type Settings } from './settings.js'
 import { renderSummary } from './summary.js'
+import { plainLabel } from './timeline.js'
 import { passes, worstStatus } from './verdict.js'
 
 export interface OrchestrateOptions {
@@ -49,6 +51,8 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
   for (const secret of secrets) options.io.setSecret(secret)
   const io = redactingIo(options.io, secrets)
 
+  for (const warning of foreignInputs(options.read, provider, options.providers ?? registry)) io.warning(warning)
+
   if (common.baseUrlGiven && common.baseUrl.startsWith('http://') && !isLoopback(common.baseUrl)) {
     io.warning(`base_url uses plain http:// to ${new URL(common.baseUrl).host}: credentials travel in clear text. Use https://.`)
   }
@@ -58,13 +62,31 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
   const targets = step.targets
   const reports = targets.map((target) => newReport(provider.name, common.action, target))
   const several = targets.length > 1
+  const queuedAt = clock.now()
+  for (const report of reports) report.timing = { queuedAt, waits: [] }
+
+  // A target's name costs a request of its own where the provider has no other reason to read the target: worth it
+  // when several targets share the summary table, timeline and log (one target is shown by the id the user gave), and
+  // made only when they take at most a quarter of the provider's rate limit window.
+  const limit = provider.rateLimit
+  const spareRequests = several && (!limit || targets.length <= limit.requests / 4)
 
   const noun = provider.targetNoun.toLowerCase()
   await forEachLimited(targets.length, common.maxParallel, async (index) => {
     const report = reports[index]
+    const timing = report.timing as Timing
+    const waited = index >= common.maxParallel
+    if (waited) addWait(timing, { from: queuedAt, to: clock.now(), reason: 'slot' })
+    try {
+      await work(report, timing, waited)
+    } finally {
+      timing.endedAt = clock.now()
+    }
+  })
+
+  async function work(report: Report, timing: Timing, waited: boolean): Promise<void> {
     // A target that had to wait for its turn starts no job once the workflow is cancelled or the timeout has passed:
     // a job started then would be left running unwatched (or, on Airbyte, started only to be cancelled).
-    const waited = index >= common.maxParallel
     if (waited && signal.aborted) {
       report.status = 'cancelled'
       report.error = `The workflow was cancelled before work on this ${noun} began; no job was started.`
@@ -75,9 +97,22 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
       report.error = `The timeout (${formatDuration(common.timeoutMs)}) passed before this ${noun}'s turn came (max_parallel: ${common.maxParallel}); no job was started.`
       return
     }
-    const log = several ? prefixedLog(io, report.target) : io
+    const log = several ? prefixedLog(io, () => plainLabel(report)) : io
+    timing.startedAt = clock.now()
+    const timedLimiter = limiter && timed(limiter, clock, timing)
     try {
-      await step.run({ providerTitle: provider.title, common, target: report.target, report, log, clock, signal, deadline, limiter })
+      await step.run({
+        providerTitle: provider.title,
+        common,
+        target: report.target,
+        report,
+        log,
+        clock,
+        signal,
+        deadline,
+        limiter: timedLimiter,
+        spareRequests
+      })
     } catch (error) {
       if (error instanceof AbortedError || signal.aborted) {
         report.status = 'cancelled'
@@ -88,7 +123,7 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
         report.error = errorMessage(error)
       }
     }
-  })
+  }
 
   const warningsPass = step.warningsPass
   const judged = reports.map((report) => ({
@@ -113,14 +148,35 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
   let exitCode: 0 | 1 = 0
   for (const { report, passed } of judged) {
     if (passed) {
-      if (report.message) io.info(several ? `[${report.target}] ${report.message}` : report.message)
+      if (report.message) io.info(several ? `[${plainLabel(report)}] ${report.message}` : report.message)
       continue
     }
     exitCode = 1
     const reason = report.error ?? report.message ?? `${provider.title} ${common.action} ended with status ${report.status ?? 'unknown'}`
-    io.error(several ? `${report.target}: ${reason}` : reason)
+    io.error(several ? `${plainLabel(report)}: ${reason}` : reason)
   }
   return { exitCode, reports, outputs }
+}
+
+/**
+ * A warning for each input that only other providers read, given a value (other than the root action's default, which
+ * the runner passes whether or not the workflow set it): `sync_id` under `provider: fivetran` would be ignored.
+ */
+export function foreignInputs(read: InputReader, provider: RegisteredProvider, all: Record<string, RegisteredProvider>): string[] {
+  const owners = new Map<string, string[]>()
+  for (const other of Object.values(all)) {
+    for (const { name } of other.inputs) {
+      if (!provider.inputs.some((own) => own.name === name)) owners.set(name, [...(owners.get(name) ?? []), other.name])
+    }
+  }
+  const defaults = new Map(INPUTS.map((i) => [i.name, i.default]))
+  const warnings: string[] = []
+  for (const [name, of] of owners) {
+    const value = read(name)
+    if (value === '' || value === defaults.get(name)) continue
+    warnings.push(`${name} is an input of ${of.join(' and ')}, not of ${provider.name}: it is ignored.`)
+  }
+  return warnings
 }
 
 /** Every output known, as strings; for several targets the `status` is the worst and `results` lists each. */
@@ -162,6 +218,21 @@ export function outputsFor(reports: Report[], several: boolean): Record<string, 
     })
   )
   return outputs
+}
+
+/** The step's shared budget as one target sees it: the same budget, with the time it waits for it recorded. */
+function timed(limiter: RequestLimiter, clock: Clock, timing: Timing): RequestLimiter {
+  return {
+    acquire: async (signal, notAfter) => {
+      const from = clock.now()
+      try {
+        await limiter.acquire(signal, notAfter)
+      } finally {
+        addWait(timing, { from, to: clock.now(), reason: 'rate limit' })
+      }
+    },
+    throttled: limiter.throttled && ((untilMs) => limiter.throttled?.(untilMs))
+  }
 }
 
 /** Runs `count` tasks, at most `limit` at a time, in order of index. */

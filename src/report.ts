@@ -6,6 +6,23 @@ export interface SummaryTable {
   rows: string[][]
 }
 
+/** A span a target spent waiting: for a slot (`max_parallel`), or for the request budget (a rate limit, a 429). */
+export interface Wait {
+  from: number
+  to: number
+  reason: 'slot' | 'rate limit'
+}
+
+/** When the work on a target happened, by the step's clock (epoch ms), for the summary's timeline. */
+export interface Timing {
+  /** When the step began: every target is queued then. */
+  queuedAt: number
+  /** When the work on it began (its trigger), once it had a slot; unset for a target that never got one. */
+  startedAt?: number
+  endedAt?: number
+  waits: Wait[]
+}
+
 /**
  * What the action learned about one target. Providers fill it in as they go, so that whatever happens later
  * (an HTTP error, a timeout, a cancelled workflow) every output known so far is still set.
@@ -15,8 +32,10 @@ export interface Report {
   action: string
   /** The target as the user gave it (connector id, connection id, sync id or slug). */
   target: string
-  /** A friendlier name for the target, when the provider told us (connector schema, sync slug). */
+  /** The name people know the target by, when the provider told us (connector schema, connection name, sync slug). */
   targetName?: string
+  /** The target's id, when the user named it otherwise (a Hightouch sync given by slug): shown beside its name. */
+  targetId?: string
   jobId?: string
   status?: Status
   providerStatus?: string
@@ -36,6 +55,8 @@ export interface Report {
   triggeredAt?: number
   /** Set by a provider that cancelled the remote job itself (Airbyte on timeout or cancellation). */
   remoteCancelled?: boolean
+  /** Set by the orchestrator as the target waits, starts and ends. */
+  timing?: Timing
 }
 
 export function newReport(provider: string, action: string, target: string): Report {
@@ -48,4 +69,12 @@ export function setFact(report: Report, label: string, value: string | undefined
   const existing = report.facts.find(([l]) => l === label)
   if (existing) existing[1] = value
   else report.facts.push([label, value])
+}
+
+/** Records a wait, merged with the previous one when they (nearly) touch, so that many short waits draw as one. */
+export function addWait(timing: Timing, wait: Wait, joinWithinMs = 1000): void {
+  if (wait.to <= wait.from) return
+  const last = timing.waits.at(-1)
+  if (last && last.reason === wait.reason && wait.from - last.to <= joinWithinMs) last.to = Math.max(last.to, wait.to)
+  else timing.waits.push({ ...wait })
 }

@@ -1,5 +1,6 @@
 import type { Status } from './constants.js'
 import type { Report, SummaryTable } from './report.js'
+import { labelParts, plainLabel, renderTimeline, shortId } from './timeline.js'
 
 const ICONS: Partial<Record<Status, string>> = {
   succeeded: '✅',
@@ -49,8 +50,42 @@ function statusText(report: Report): string {
   return `**${report.status}**${provider}`
 }
 
-function targetLabel(report: Report): string {
-  return report.targetName && report.targetName !== report.target ? `\`${report.target}\` (${report.targetName})` : `\`${report.target}\``
+/** Provider text as plain markdown text: no emphasis, link, code span or HTML of its own, and safe in a table cell. */
+export function plainText(text: string): string {
+  return cell(text.replace(/\s+/g, ' ').trim())
+    .replace(/[`*_[\]~!#]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+}
+
+/** A code span that stays one, whatever the id holds. */
+function code(text: string): string {
+  return text.includes('`') ? `<code>${plainText(text)}</code>` : `\`${text.replace(/\|/g, '\\|')}\``
+}
+
+/** The target as people know it: its name beside its id (shortened in the overview), or its id alone. */
+function targetLabel(report: Report, short = false): string {
+  const { name, id } = labelParts(report)
+  return name ? `${plainText(name)} (${code(short ? shortId(id) : id)})` : code(report.target)
+}
+
+/**
+ * A message for the overview table, without the id its row already shows: "The sync of shrank_paparazzi failed" reads
+ * "The sync failed". The full message stays in the target's details and the log.
+ */
+export function withoutId(message: string, report: Report): string {
+  const ids = [...new Set([report.targetId ? `${report.target} (id ${report.targetId})` : '', report.target, report.targetId ?? ''])]
+    .filter((id) => id !== '')
+    .sort((a, b) => b.length - a.length)
+    .map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+  if (ids.length === 0) return message
+  const alt = `(?:${ids.join('|')})`
+  const end = String.raw`(?=[\s,;:)]|\.(?:\s|$)|$)`
+  return message
+    .replace(new RegExp(`^(Connector|Connection|Sync) ${alt}${end}`, 'g'), (_, noun: string) => `This ${noun.toLowerCase()}`)
+    .replace(new RegExp(`\\(([a-z_]+) of (?:connection |connector |sync )?${alt}\\)`, 'g'), '($1)')
+    .replace(new RegExp(` of (?:connection |connector |sync )?${alt}${end}`, 'g'), '')
 }
 
 function details(target: SummaryTarget, targetNoun: string): string {
@@ -67,7 +102,8 @@ function details(target: SummaryTarget, targetNoun: string): string {
     [
       '| | |',
       '| --- | --- |',
-      ...rows.map(([l, v]) => `| ${l} | ${v.includes('`') || v.includes('](') ? v.replace(/\|/g, '\\|') : cell(v)} |`)
+      // The target's label is escaped already.
+      ...rows.map(([l, v], i) => `| ${l} | ${i === 0 ? v : v.includes('`') || v.includes('](') ? v.replace(/\|/g, '\\|') : cell(v)} |`)
     ].join('\n')
   ]
   if (report.error !== undefined) parts.push(`> **Error:** ${report.error.replace(/\n/g, '\n> ')}`)
@@ -85,7 +121,8 @@ export function renderSummary(providerTitle: string, targetNoun: string, targets
     const [target] = targets
     const { report } = target
     const outcome = report.status ?? (report.error !== undefined ? 'error' : 'done')
-    return `### ${icon(target)} ${providerTitle} ${report.action}: \`${report.target}\` ${outcome}\n\n${details(target, targetNoun)}\n`
+    const timeline = renderTimeline(targets)
+    return `### ${icon(target)} ${providerTitle} ${report.action}: \`${report.target}\` ${outcome}\n\n${timeline ? `${timeline}\n\n` : ''}${details(target, targetNoun)}\n`
   }
   const failed = targets.filter((t) => !t.passed).length
   const headline = failed === 0 ? '✅' : '❌'
@@ -96,16 +133,19 @@ export function renderSummary(providerTitle: string, targetNoun: string, targets
     rows: []
   }
   const lines = [`### ${headline} ${providerTitle} ${action}: ${targets.length} targets, ${counts}`, '']
+  const timeline = renderTimeline(targets)
+  if (timeline) lines.push(timeline, '')
   lines.push(`| ${overview.header.join(' | ')} |`, `| ${overview.header.map(() => '---').join(' | ')} |`)
   for (const target of targets) {
     const r = target.report
-    const message = r.error ?? r.message ?? ''
+    const message = withoutId(r.error ?? r.message ?? '', r)
     lines.push(
-      `| ${icon(target)} | ${targetLabel(r)} | ${jobLink(r)} | ${statusText(r)} | ${r.rowsSynced?.toLocaleString('en-US') ?? ''} | ${cell(message)} |`
+      `| ${icon(target)} | ${targetLabel(r, true)} | ${jobLink(r)} | ${statusText(r)} | ${r.rowsSynced?.toLocaleString('en-US') ?? ''} | ${cell(message)} |`
     )
   }
   for (const target of targets) {
-    lines.push('', `<details><summary>${icon(target)} ${target.report.target}</summary>`, '', details(target, targetNoun), '', '</details>')
+    const label = plainLabel(target.report).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    lines.push('', `<details><summary>${icon(target)} ${label}</summary>`, '', details(target, targetNoun), '', '</details>')
   }
   return `${lines.join('\n')}\n`
 }

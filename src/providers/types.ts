@@ -21,6 +21,12 @@ export interface TargetContext<S> {
   deadline: number
   /** Shared by every target of this step, so together they stay under the provider's rate limit. */
   limiter?: RequestLimiter
+  /**
+   * Whether the budget has room for a request made only to name the target in the summary and log (an Airbyte
+   * connection's `name`): false when the step has many targets for the provider's rate limit. A provider that reads
+   * the target anyway takes the name from that read instead.
+   */
+  spareRequests?: boolean
 }
 
 /** One action of a provider: how it is judged, and what it does to one target with the provider's API client. */
@@ -56,7 +62,11 @@ export interface Provider<S, A> {
   actions: Record<string, ActionSpec<S, A>>
   /** Other names accepted for an action (Fivetran `SYNC` = `START`). */
   aliases?: Record<string, string>
-  /** The inputs only this provider reads. */
+  /**
+   * The inputs of action.yml this provider reads beyond the common ones. Its own action (`fivetran/action.yml`, ...)
+   * is generated from this list (`npm run docs`), and a non-empty input that only other providers read gets a
+   * warning naming them.
+   */
   inputs: ProviderInput[]
   /** The documented request limit of one key, shared by every target of a step. */
   rateLimit?: RateLimit

@@ -30,6 +30,7 @@ const start: Action = {
   async run(ctx, api) {
     const { target: connectionId, log, settings, clock, report } = ctx
     report.jobUrl = connectionUrl(ctx.common.baseUrl, settings.workspaceId, connectionId)
+    if (ctx.spareRequests) await readName(ctx, api)
     const job = await log.group(`Starting a ${settings.jobType} job of connection ${connectionId}`, async () => {
       try {
         const triggered = await triggerOnce(ctx, {
@@ -68,6 +69,16 @@ const start: Action = {
       return
     }
     await waitForJob(ctx, api, job)
+  }
+}
+
+/** The connection's name for the summary and log, when one request can tell; nothing stops on a failure. */
+async function readName(ctx: Ctx, api: AirbyteApi): Promise<void> {
+  try {
+    ctx.report.targetName = await api.connectionName(ctx.target)
+  } catch (error) {
+    if (error instanceof AbortedError || ctx.signal.aborted) throw error
+    ctx.log.debug(`Could not read the name of connection ${ctx.target}: ${errorMessage(error)}`)
   }
 }
 

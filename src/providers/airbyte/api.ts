@@ -163,6 +163,13 @@ export class AirbyteApi {
     return readJobList(response.data, `GET /jobs?connectionId=${connectionId}`)
   }
 
+  /** A connection's `name`, for naming it in the summary; one attempt only (it is not worth a retry). */
+  async connectionName(connectionId: string): Promise<string | undefined> {
+    const response = await this.client.get<unknown>(`connections/${encodeURIComponent(connectionId)}`, { maxAttempts: 1 })
+    const name = (response.data as { name?: unknown } | undefined)?.name
+    return typeof name === 'string' && name.trim() !== '' ? name : undefined
+  }
+
   /**
    * Cancels a job. Airbyte cancels the connection's *current* job, so this is sent once, after reading the job:
    * a blind resend could stop a newer job.

@@ -1,4 +1,5 @@
 import { formatDuration } from '../../duration.js'
+import { AbortedError, errorMessage } from '../../errors.js'
 import { triggerOnce } from '../../jobs/trigger.js'
 import { timedOut, watchJob } from '../../jobs/watch.js'
 import { showBody } from '../../jobs/show.js'
@@ -104,10 +105,23 @@ const status: Action = {
 
 export const HIGHTOUCH_ACTIONS = { SYNC: sync, WAIT: wait, STATUS: status }
 
-/** The sync's id: a slug is looked up once (and named in the report), an id is used as given. */
+/**
+ * The sync's id: a slug is looked up once (and names the sync in the report); an id is used as given, and its slug
+ * read for the summary when the budget has room.
+ */
 async function resolveSync(ctx: Ctx, api: HightouchApi): Promise<string> {
   const { target, report, log } = ctx
-  if (!ctx.settings.bySlug) return target
+  if (!ctx.settings.bySlug) {
+    if (ctx.spareRequests) {
+      try {
+        report.targetName = await api.syncSlug(target)
+      } catch (error) {
+        if (error instanceof AbortedError || ctx.signal.aborted) throw error
+        log.debug(`Could not read the slug of sync ${target}: ${errorMessage(error)}`)
+      }
+    }
+    return target
+  }
   const found = await log.group(`Finding the sync with slug ${target}`, async () => {
     const s = await api.syncBySlug(target)
     if (s) log.info(`Sync ${target} has id ${String(s.id)}.`)
@@ -119,7 +133,8 @@ async function resolveSync(ctx: Ctx, api: HightouchApi): Promise<string> {
     )
   }
   const id = String(found.id)
-  report.targetName = `id ${id}`
+  report.targetName = target
+  report.targetId = id
   if (found.disabled === true) log.warning(`Sync ${target} is disabled in Hightouch; its run may not start.`)
   return id
 }

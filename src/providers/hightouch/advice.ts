@@ -22,5 +22,5 @@ export function explainHightouch(error: unknown, ctx: TargetContext<HightouchSet
 
 /** How a sync is named in messages: `orders-to-salesforce (id 42)` once a slug is resolved, else as given. */
 export function syncLabel(ctx: TargetContext<HightouchSettings>): string {
-  return ctx.report.targetName ? `${ctx.target} (${ctx.report.targetName})` : ctx.target
+  return ctx.report.targetId ? `${ctx.target} (id ${ctx.report.targetId})` : ctx.target
 }

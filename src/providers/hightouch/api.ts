@@ -55,6 +55,13 @@ export class HightouchApi {
     return findSyncBySlug(response.data, slug, `GET /syncs?slug=${slug}`)
   }
 
+  /** The slug of the sync with this id, for naming it; one attempt only (it is not worth a retry). */
+  async syncSlug(syncId: string): Promise<string | undefined> {
+    const response = await this.client.get<unknown>(`syncs/${encodeURIComponent(syncId)}`, { maxAttempts: 1 })
+    const slug = (response.data as { slug?: unknown } | undefined)?.slug
+    return typeof slug === 'string' && slug.trim() !== '' ? slug : undefined
+  }
+
   /**
    * Starts a sync run and returns its id. Sent once: Hightouch queues a second run rather than refusing it,
    * so only a 429 (certainly not processed) is sent again, by the HTTP layer. A 200 without a run id leaves
