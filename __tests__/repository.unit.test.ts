@@ -109,8 +109,8 @@ describe('repository', () => {
     mkdirSync(join(root, 'src'))
     writeFileSync(join(root, 'README.md'), readFileSync(join(ROOT, 'README.md'), 'utf8'))
     const action = readFileSync(join(ROOT, 'action.yml'), 'utf8')
-      .replace(/(action:\n    description: '[^']*)'/, "$1 acme: RUN (default), WAIT.'")
-      .replace(/(api_key:\n    description: '[^']*)'/, "$1 acme: a service token (env ACME_TOKEN).'")
+      .replace(/(action:\n {4}description: '[^']*)'/, "$1 acme: RUN (default), WAIT.'")
+      .replace(/(api_key:\n {4}description: '[^']*)'/, "$1 acme: a service token (env ACME_TOKEN).'")
       .replace('\noutputs:', "  acme_account:\n    description: 'acme: the account id.'\n    required: false\n\noutputs:")
     writeFileSync(join(root, 'action.yml'), action)
     const acme = { name: 'acme', title: 'Acme', actions: ['RUN', 'WAIT'], inputs: ['acme_account', 'api_key'] }
