@@ -7,6 +7,9 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
+/** The longest delay setTimeout can hold (about 24.8 days); longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
@@ -21,7 +24,8 @@ export const systemClock: Clock = {
           signal?.removeEventListener('abort', onAbort)
           resolve()
         },
-        Math.max(0, ms)
+        // A timer holds at most 2^31 - 1 ms; a longer one would fire at once.
+        Math.min(MAX_TIMER_MS, Math.max(0, ms))
       )
       signal?.addEventListener('abort', onAbort, { once: true })
     })

@@ -1,5 +1,6 @@
 import type { Status } from './constants.js'
 import type { Report, SummaryTable } from './report.js'
+import { oneLine } from './text.js'
 
 const ICONS: Partial<Record<Status, string>> = {
   succeeded: '✅',
@@ -18,39 +19,78 @@ export interface SummaryTarget {
   passed: boolean
 }
 
-/** Escapes text for a markdown table cell. */
-export function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>')
+const HTML: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' }
+
+/**
+ * Provider text (or any text) shown as text in markdown: HTML, emphasis, links, images, code, pipes and headings are
+ * escaped, and `://`, `www.` and `@` are broken so that GitHub does not autolink them. Line breaks become `<br>` (the
+ * action's own markup) or, with `breaks: false`, spaces. Only the action's own links (jobLink) are links.
+ */
+export function escapeMarkdown(text: string, { breaks = true, max = 2000 } = {}): string {
+  const lines = text.split(/\r\n|\r|\n|\u2028|\u2029/).map((line) =>
+    oneLine(line, max)
+      .replace(/[\\`*_[\]#!|~@]/g, '\\$&')
+      .replace(/[<>&"]/g, (c) => HTML[c])
+      .replace(/:\/\//g, '\\://')
+      .replace(/\b(www)\./gi, '$1\\.')
+      .replace(/^(\s*)([-=]|\d+\.)/, '$1\\$2')
+  )
+  const joined = lines.join(breaks ? '<br>' : ' ')
+  return joined.length > max ? `${joined.slice(0, max)}…` : joined
 }
 
+/** Escapes text for a markdown table cell. */
+export function cell(text: string): string {
+  return escapeMarkdown(text)
+}
+
+/** An id or name the action shows as code: as code when it is plain, else as escaped text (no backtick can break out). */
+function code(text: string): string {
+  return /^[A-Za-z0-9_.@:+/=-]{1,200}$/.test(text) ? `\`${text}\`` : escapeMarkdown(text, { breaks: false, max: 200 })
+}
+
+/** Icons follow the verdict: a target that passed never shows ❌, one that failed never shows ✅. */
 function icon(target: SummaryTarget): string {
   const status = target.report.status
   if (target.report.error !== undefined && !status) return '❌'
-  return (status && ICONS[status]) ?? (target.passed ? 'ℹ️' : '❌')
+  const shown = status ? ICONS[status] : undefined
+  if (target.passed) return shown && GOOD_ICONS.has(shown) ? shown : 'ℹ️'
+  return shown && !GOOD_ICONS.has(shown) ? shown : '❌'
 }
+
+const GOOD_ICONS = new Set(['✅', '⏳', '⚠️'])
 
 function table(t: SummaryTable): string {
   const lines: string[] = []
-  if (t.title) lines.push(`**${t.title}**`, '')
+  if (t.title) lines.push(`**${escapeMarkdown(t.title)}**`, '')
   lines.push(`| ${t.header.map(cell).join(' | ')} |`)
   lines.push(`| ${t.header.map(() => '---').join(' | ')} |`)
   for (const row of t.rows) lines.push(`| ${row.map(cell).join(' | ')} |`)
   return lines.join('\n')
 }
 
+/** The action's own link, built from ids it validated: the only link in a summary. */
 function jobLink(report: Report): string {
-  if (!report.jobId) return report.jobUrl ? `[open](${report.jobUrl})` : '—'
-  return report.jobUrl ? `[\`${report.jobId}\`](${report.jobUrl})` : `\`${report.jobId}\``
+  const url = safeUrl(report.jobUrl)
+  if (!report.jobId) return url ? `[open](${url})` : '—'
+  return url ? `[${code(report.jobId)}](${url})` : code(report.jobId)
+}
+
+/** An https URL with nothing in it that could end a markdown link early; anything else is no link. */
+function safeUrl(url: string | undefined): string | undefined {
+  return url && /^https?:\/\/[^\s()<>"'`\\[\]|]+$/.test(url) ? url : undefined
 }
 
 function statusText(report: Report): string {
   if (!report.status) return report.error !== undefined ? 'error' : '—'
-  const provider = report.providerStatus && report.providerStatus !== report.status ? ` (\`${report.providerStatus}\`)` : ''
+  const provider = report.providerStatus && report.providerStatus !== report.status ? ` (${code(report.providerStatus)})` : ''
   return `**${report.status}**${provider}`
 }
 
 function targetLabel(report: Report): string {
-  return report.targetName && report.targetName !== report.target ? `\`${report.target}\` (${report.targetName})` : `\`${report.target}\``
+  return report.targetName && report.targetName !== report.target
+    ? `${code(report.target)} (${escapeMarkdown(report.targetName, { breaks: false, max: 200 })})`
+    : code(report.target)
 }
 
 function details(target: SummaryTarget, targetNoun: string): string {
@@ -67,11 +107,12 @@ function details(target: SummaryTarget, targetNoun: string): string {
     [
       '| | |',
       '| --- | --- |',
-      ...rows.map(([l, v]) => `| ${l} | ${v.includes('`') || v.includes('](') ? v.replace(/\|/g, '\\|') : cell(v)} |`)
+      // The first rows are the action's own markup (built from escaped parts); facts are text, escaped whole.
+      ...rows.map(([l, v], i) => `| ${i < 4 ? l : cell(l)} | ${i < 4 ? v : cell(v)} |`)
     ].join('\n')
   ]
-  if (report.error !== undefined) parts.push(`> **Error:** ${report.error.replace(/\n/g, '\n> ')}`)
-  else if (report.message) parts.push(`> ${report.message.replace(/\n/g, '\n> ')}`)
+  if (report.error !== undefined) parts.push(`> **Error:** ${escapeMarkdown(report.error, { max: 4000 })}`)
+  else if (report.message) parts.push(`> ${escapeMarkdown(report.message, { max: 4000 })}`)
   for (const t of report.tables) parts.push(table(t))
   return parts.join('\n\n')
 }
@@ -85,7 +126,7 @@ export function renderSummary(providerTitle: string, targetNoun: string, targets
     const [target] = targets
     const { report } = target
     const outcome = report.status ?? (report.error !== undefined ? 'error' : 'done')
-    return `### ${icon(target)} ${providerTitle} ${report.action}: \`${report.target}\` ${outcome}\n\n${details(target, targetNoun)}\n`
+    return `### ${icon(target)} ${providerTitle} ${report.action}: ${code(report.target)} ${outcome}\n\n${details(target, targetNoun)}\n`
   }
   const failed = targets.filter((t) => !t.passed).length
   const headline = failed === 0 ? '✅' : '❌'
@@ -105,7 +146,14 @@ export function renderSummary(providerTitle: string, targetNoun: string, targets
     )
   }
   for (const target of targets) {
-    lines.push('', `<details><summary>${icon(target)} ${target.report.target}</summary>`, '', details(target, targetNoun), '', '</details>')
+    lines.push(
+      '',
+      `<details><summary>${icon(target)} ${escapeMarkdown(target.report.target, { breaks: false, max: 200 })}</summary>`,
+      '',
+      details(target, targetNoun),
+      '',
+      '</details>'
+    )
   }
   return `${lines.join('\n')}\n`
 }
