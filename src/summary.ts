@@ -33,7 +33,6 @@ export function escapeMarkdown(text: string, { breaks = true, max = 2000 } = {})
       .replace(/[<>&"]/g, (c) => HTML[c])
       .replace(/:\/\//g, '\\://')
       .replace(/\b(www)\./gi, '$1\\.')
-      .replace(/^(\s*)([-=]|\d+\.)/, '$1\\$2')
   )
   const joined = lines.join(breaks ? '<br>' : ' ')
   return joined.length > max ? `${joined.slice(0, max)}…` : joined
