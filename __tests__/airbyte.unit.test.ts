@@ -454,7 +454,7 @@ describe('airbyte SYNC, step by step', () => {
     expect(io.lines.join('\n')).toMatch(/Airbyte queued the job/)
     expect(io.lines.join('\n')).toMatch(/An attempt failed; Airbyte retries the job by itself/)
     expect(io.summary).toContain('| Bytes synced | 52.4 MB (52,428,800 bytes) |')
-    expect(io.secrets).toEqual(['secret-1'])
+    expect(io.secrets).toEqual(['secret-1', 'c2VjcmV0LTE=', 'tok-1', 'dG9rLTE='])
     expect(nock.pendingMocks()).toEqual([])
   })
 
@@ -711,7 +711,8 @@ describe('airbyte WAIT, STATUS, CANCEL, step by step', () => {
     const { result, outputs } = await step(byJob('STATUS'))
     expect(result.exitCode).toBe(0)
     expect(outputs).toMatchObject({ status: 'failed', job_id: '12345', rows_synced: '0' })
-    expect(JSON.parse(outputs.results)[0].target).toBe('12345')
+    // Without connection_id the target is the job's connection once the job names it: never the job id as a connection.
+    expect(JSON.parse(outputs.results)[0].target).toBe('e735894a-e773-4938-969f-45f53957b75b')
   })
 
   it('WAIT fails on a failed job, saying there is no reason to give', async () => {

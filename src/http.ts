@@ -60,6 +60,8 @@ export interface ApiClientOptions {
   signal?: AbortSignal
   /** Epoch ms: retries never wait past it (the step's `timeout`). */
   deadline?: number
+  /** No request outlives `deadline` at all (a cleanup's own short budget), instead of the usual second of grace. */
+  strictDeadline?: boolean
 }
 
 export interface RequestOptions {
@@ -176,7 +178,13 @@ export class ApiClient {
     let timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000
     // No request holds the step far past its deadline (a trigger's long timeout included).
     if (this.options.deadline !== undefined) {
-      timeoutMs = Math.max(1000, Math.min(timeoutMs, this.options.deadline - this.clock.now() + 1000))
+      const left = this.options.deadline - this.clock.now()
+      if (this.options.strictDeadline) {
+        if (left <= 0) {
+          throw new ApiError({ kind: 'timeout', request: description, cause: 'its time budget had run out', notSent: true })
+        }
+        timeoutMs = Math.min(timeoutMs, left)
+      } else timeoutMs = Math.max(1000, Math.min(timeoutMs, left + 1000))
     }
     const headers: OutgoingHttpHeaders = { accept: 'application/json', 'user-agent': USER_AGENT, ...lowerKeys(this.options.headers) }
     const authorization = await this.options.auth?.header(signal)

@@ -181,7 +181,7 @@ export function outputsFor(reports: Report[], several: boolean, passed?: boolean
   set(
     Outputs.results,
     reports.map((r, i) => {
-      const entry: Record<string, unknown> = { target: r.target }
+      const entry: Record<string, unknown> = r.targetNoun === undefined ? { target: r.target } : {}
       if (r.jobId !== undefined) entry.job_id = oneLine(r.jobId, 200)
       if (r.status !== undefined) entry.status = r.status
       if (r.providerStatus !== undefined) entry.provider_status = oneLine(r.providerStatus, 200)

@@ -95,7 +95,7 @@ function targetLabel(report: Report): string {
 function details(target: SummaryTarget, targetNoun: string): string {
   const { report } = target
   const rows: [string, string][] = [
-    [targetNoun, targetLabel(report)],
+    [report.targetNoun ?? targetNoun, targetLabel(report)],
     ['Action', report.action],
     ['Job', jobLink(report)],
     ['Status', statusText(report)]

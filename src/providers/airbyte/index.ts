@@ -5,6 +5,7 @@ import { splitList } from '../../inputs.js'
 import { setFact } from '../../report.js'
 import type { CommonSettings } from '../../settings.js'
 import { lastCheckFailure, waitFor } from '../../wait.js'
+import { logExcerpt } from '../../text.js'
 import type { Provider, TargetContext } from '../types.js'
 import { AIRBYTE_BASE_URL, AirbyteApi, CREATE_JOB_TIMEOUT_MS, authFor, type AirbyteCredentials } from './api.js'
 import {
@@ -50,10 +51,10 @@ export const CLOCK_SLACK_MS = 5000
 /** How often the jobs list is read while looking for the job of a lost creation request. */
 const LOOKUP_INTERVAL_MS = 2000
 /**
- * Cancelling after the timeout gets its own budget, since the step's deadline has passed by then; a short one, so
- * that the step still ends within a few seconds of its timeout however Airbyte answers.
+ * Cancelling after the timeout gets its own budget, since the step's deadline has passed by then; a short, strict one
+ * (no request outlives it), so that the step still ends within a few seconds of its timeout however Airbyte answers.
  */
-const TIMEOUT_CLEANUP_MS = 4000
+export const TIMEOUT_CLEANUP_MS = 2500
 /** After the workflow's cancellation the runner kills the process within 7.5 s: cancel the job within this. */
 export const ABORT_CLEANUP_MS = 4000
 
@@ -172,6 +173,9 @@ export const airbyte: Provider<AirbyteSettings> = {
     const progress: Progress = {}
     if (ctx.settings.connectionIds.includes(ctx.target)) {
       ctx.report.jobUrl = connectionUrl(ctx.common.baseUrl, ctx.settings.workspaceId, ctx.target)
+    } else {
+      // WAIT, STATUS or CANCEL without connection_id: the target is the job, not a connection (until the job names it).
+      ctx.report.targetNoun = 'Job'
     }
     try {
       const api = apiFor(ctx, { signal: ctx.signal, deadline: ctx.deadline })
@@ -229,8 +233,12 @@ function authOf(ctx: Ctx): Auth | undefined {
   return auths.get(ctx.settings)
 }
 
-function apiFor(ctx: Ctx, options: { signal?: AbortSignal; deadline: number; requestTimeoutMs?: number }): AirbyteApi {
+function apiFor(
+  ctx: Ctx,
+  options: { signal?: AbortSignal; deadline: number; requestTimeoutMs?: number; strictDeadline?: boolean }
+): AirbyteApi {
   return new AirbyteApi({
+    strictDeadline: options.strictDeadline,
     baseUrl: ctx.common.baseUrl,
     auth: authOf(ctx),
     clock: ctx.clock,
@@ -252,7 +260,11 @@ function record(ctx: Ctx, job: AirbyteJob): void {
   if (job.rowsSynced !== undefined) report.rowsSynced = job.rowsSynced
   const connectionId = job.connectionId ?? (settings.connectionIds.includes(ctx.target) ? ctx.target : undefined)
   report.jobUrl = connectionUrl(ctx.common.baseUrl, settings.workspaceId, connectionId) ?? report.jobUrl
-  if (connectionId && connectionId !== ctx.target) report.targetName = `connection ${connectionId}`
+  if (report.targetNoun === 'Job' && connectionId && isUuid(connectionId)) {
+    // The job named its connection: that is the target the summary and `results` show.
+    report.target = connectionId
+    report.targetNoun = undefined
+  }
   for (const [label, value] of jobFacts(job)) setFact(report, label, value)
   // A stable order in the summary, whichever fact became known first; the action's own facts come after.
   report.facts.sort(([a], [b]) => factRank(a) - factRank(b))
@@ -367,6 +379,12 @@ async function afterLostAnswer(ctx: Ctx, api: AirbyteApi, error: ApiError, poste
       `Airbyte did not start a ${ctx.settings.jobType} of connection ${connectionId} (${error.message}), yet shows no unfinished job on it: the running one has probably just ended. Run the step again.`
     )
   }
+  if (error.kind === 'malformed' && error.status !== undefined && error.status >= 200 && error.status < 300) {
+    // Airbyte did answer 200: the request reached it, only its answer named no job.
+    throw new Error(
+      `${error.message}. Airbyte accepted the request (HTTP ${error.status}) but named no job, and connection ${connectionId} shows no job created since. The action does not send it twice: check connection ${connectionId} in Airbyte before running the step again.`
+    )
+  }
   throw new Error(
     `${error.message}. Connection ${connectionId} shows no job created since the request, so it most likely never reached Airbyte. The action does not send it twice: run the step again.`
   )
@@ -442,7 +460,8 @@ async function waitForJob(ctx: Ctx, api: AirbyteApi, first: AirbyteJob): Promise
   const cleanup = apiFor(ctx, {
     signal: ctx.signal,
     deadline: clock.now() + TIMEOUT_CLEANUP_MS,
-    requestTimeoutMs: Math.min(2000, ctx.common.requestTimeoutMs)
+    requestTimeoutMs: Math.min(2000, ctx.common.requestTimeoutMs),
+    strictDeadline: true
   })
   let result: { cancelled: boolean; job: AirbyteJob }
   try {
@@ -542,7 +561,7 @@ async function cancelAfterAbort(ctx: Ctx, progress: Progress): Promise<void> {
     return
   }
   // Not the aborted signal: the job must be cancelled after it.
-  const api = apiFor(ctx, { deadline: ctx.clock.now() + ABORT_CLEANUP_MS, requestTimeoutMs: 2000 })
+  const api = apiFor(ctx, { deadline: ctx.clock.now() + ABORT_CLEANUP_MS, requestTimeoutMs: 2000, strictDeadline: true })
   let jobId = progress.jobId
   try {
     if (jobId === undefined && progress.postedAt !== undefined) {
@@ -564,7 +583,7 @@ async function status(ctx: Ctx, api: AirbyteApi): Promise<void> {
   const jobId = ctx.settings.jobId as string
   const job = await ctx.log.group(`Reading Airbyte job ${jobId}`, async () => {
     const read = await api.job(jobId)
-    ctx.log.info(JSON.stringify(read, null, 2))
+    ctx.log.info(logExcerpt(read))
     return read
   })
   checkConnection(ctx, job)

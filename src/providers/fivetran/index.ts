@@ -3,6 +3,7 @@ import { AbortedError, ApiError, errorMessage } from '../../errors.js'
 import { readBoolean, splitList } from '../../inputs.js'
 import { setFact } from '../../report.js'
 import { lastCheckFailure, lostTriggerGraceMs, waitFor } from '../../wait.js'
+import { logExcerpt } from '../../text.js'
 import type { Provider, TargetContext } from '../types.js'
 import { FIVETRAN_BASE_URL, FivetranApi } from './api.js'
 import {
@@ -193,7 +194,7 @@ function logFinalState(ctx: Ctx, connection: FivetranConnection): void {
 async function status(ctx: Ctx, api: FivetranApi): Promise<void> {
   const connection = await ctx.log.group(`Reading connector ${ctx.target}`, async () => {
     const c = await api.connection(ctx.target)
-    ctx.log.info(JSON.stringify(c, null, 2))
+    ctx.log.info(logExcerpt(c))
     return c
   })
   record(ctx, connection)
@@ -208,7 +209,7 @@ async function status(ctx: Ctx, api: FivetranApi): Promise<void> {
       : `No sync has ended since ${job.baseline ?? 'the connector was created'}; sync_state is ${connection.status.sync_state}.`
   } else {
     ctx.report.status = connectionStatus(connection)
-    ctx.report.message = `Connector ${ctx.target} is ${ctx.report.status} (sync_state ${connection.status.sync_state}).`
+    ctx.report.message = `Connector ${ctx.target} ${describeConnectorStatus(ctx.report.status)} (sync_state ${connection.status.sync_state}).`
   }
 }
 
@@ -232,6 +233,22 @@ async function test(ctx: Ctx, api: FivetranApi): Promise<void> {
   }
   const skipped = counts.skipped ? `, ${counts.skipped} skipped` : ''
   ctx.report.message = `Setup tests of ${ctx.target}: ${counts.passed} passed, ${counts.failed} failed, ${counts.warning} with warnings${skipped}.`
+}
+
+/** A connector's STATUS in words: "is syncing", "last synced successfully", never "is failed". */
+export function describeConnectorStatus(status: string): string {
+  switch (status) {
+    case 'running':
+      return 'is syncing'
+    case 'succeeded':
+      return 'is idle; its last sync succeeded'
+    case 'failed':
+      return 'is idle; its last sync failed'
+    case 'unknown':
+      return 'has never completed a sync'
+    default:
+      return `is ${status}`
+  }
 }
 
 /** START and FORCE_RESYNC: check the connector, take the baseline, trigger, wait. */
@@ -258,6 +275,8 @@ async function startOrResync(ctx: Ctx, api: FivetranApi): Promise<void> {
     changedSchedule = await log.group(`Switching connector ${target} to a manual schedule`, async () => {
       try {
         await api.setScheduleType(target, 'manual')
+        // The summary shows the schedule as it is now, not as read before the switch.
+        setFact(report, 'Schedule type', 'manual')
         log.info(
           `schedule_type: ${originalSchedule ?? 'unknown'} → manual (so Fivetran's own schedule cannot start a sync of its own meanwhile)`
         )

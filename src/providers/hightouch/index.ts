@@ -5,6 +5,7 @@ import { setFact } from '../../report.js'
 import { lastCheckFailure, lostTriggerGraceMs, waitFor } from '../../wait.js'
 import type { Provider, TargetContext } from '../types.js'
 import { HIGHTOUCH_BASE_URL, HightouchApi } from './api.js'
+import { logExcerpt } from '../../text.js'
 import {
   NUMERIC_ID,
   currentStatus,
@@ -13,6 +14,7 @@ import {
   durationMs,
   formatCompletion,
   jobsTable,
+  readId,
   rowsSynced,
   runCreatedSince,
   runUrl,
@@ -148,6 +150,9 @@ async function resolveSync(ctx: Ctx, api: HightouchApi): Promise<SyncRef> {
   if (!ctx.settings.bySlug) return { id: target, label: target }
   const found = await log.group(`Finding the sync with slug ${target}`, async () => {
     const s = await api.syncBySlug(target)
+    if (s && readId(s.id) === undefined) {
+      throw new Error(`Hightouch answered with a sync id for slug "${target}" that is not a number; the action does not use it.`)
+    }
     if (s) log.info(`Sync ${target} has id ${String(s.id)}.`)
     return s
   })
@@ -156,7 +161,7 @@ async function resolveSync(ctx: Ctx, api: HightouchApi): Promise<SyncRef> {
       `No sync with slug "${target}" in the Hightouch workspace of this API key. Check sync_slug: the slug is shown in the sync's settings in Hightouch (or give its numeric id as sync_id).`
     )
   }
-  const id = String(found.id)
+  const id = readId(found.id) as string
   report.targetName = `id ${id}`
   if (found.disabled === true) log.warning(`Sync ${target} is disabled in Hightouch; its run may not start.`)
   return { id, label: `${target} (id ${id})` }
@@ -247,7 +252,11 @@ async function findLostRun(ctx: Ctx, api: HightouchApi, sync: SyncRef, triggered
       onTransientError: (error) => log.warning(`Looking for the run failed (${error.message}); looking again.`),
       check: async () => {
         const runs = await api.runsSince(sync.id, new Date(since).toISOString())
-        const run = runCreatedSince(runs.data, since)
+        // Only runs with a valid id can be followed (and reported as job_id).
+        const run = runCreatedSince(
+          runs.data.filter((r) => readId(r.id) !== undefined),
+          since
+        )
         if (run) {
           log.info(
             `Found sync run ${String(run.id)} (created ${run.createdAt ?? 'at an unknown time'}, ${run.status}): the trigger did go through. Waiting for that run.`
@@ -270,7 +279,7 @@ async function findLostRun(ctx: Ctx, api: HightouchApi, sync: SyncRef, triggered
     report.error = `${cause} and no run of sync ${sync.label} was created in the ${formatDuration(clock.now() - triggeredAt)} after it, so the trigger most likely never reached Hightouch. The action does not trigger twice: look at the sync's runs in Hightouch (a run may be queued behind one in progress), then run the step again.`
     return undefined
   }
-  return String(outcome.value.id)
+  return readId(outcome.value.id)
 }
 
 /** WAIT: the sensor. Waits for the run named by job_id. */
@@ -371,7 +380,7 @@ async function status(ctx: Ctx, api: HightouchApi, sync: SyncRef): Promise<void>
       onTransientError: (error) => log.warning(`Status check failed (${error.message}); checking again.`),
       check: async () => {
         const runs = await api.runs(sync.id, runId)
-        log.info(JSON.stringify(runs, null, 2))
+        log.info(logExcerpt(runs))
         return { done: true, value: runs }
       }
     })
