@@ -29,6 +29,10 @@ export interface ProviderCase {
   jobsStarted(e: Emulator): number
   /** What must be true after a workflow cancellation (remote job cancelled or said to go on). */
   afterCancel(e: Emulator, r: ActionRun): void
+  /** The documented form of this provider's `job_id` output: nothing else may ever reach it (hostile suite). */
+  jobIdPattern: RegExp
+  /** Keys whose values the hostile suite's `inject` fault leaves alone, so that a run gets far enough to log the rest. */
+  injectKeep: string[]
 }
 
 const fivetranBase = (e: Emulator) => ({
@@ -43,6 +47,8 @@ export const fivetranCase: ProviderCase = {
   succeeding: (e, n) => ({ ...fivetranBase(e), connector_id: `succeeds_${n}` }),
   failing: (e, n) => ({ ...fivetranBase(e), connector_id: `fails_${n}` }),
   slow: (e, n) => ({ ...fivetranBase(e), connector_id: `slow_auto_${n}`, restore_schedule: 'true' }),
+  jobIdPattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*@(none|\d{4}-\d\d-\d\dT[\d:.]+Z)$/,
+  injectKeep: [],
   triggerPath: '/sync$',
   statusPath: '^/v1/connections/[^/]+$',
   readsBeforeTrigger: 1,
@@ -72,6 +78,9 @@ export const airbyteCase: ProviderCase = {
   succeeding: (e, n) => ({ ...airbyteBase(e), connection_id: airbyteConnection('succeeds', n) }),
   failing: (e, n) => ({ ...airbyteBase(e), connection_id: airbyteConnection('fails', n) }),
   slow: (e, n) => ({ ...airbyteBase(e), connection_id: airbyteConnection('slow', n) }),
+  jobIdPattern: /^\d+$/,
+  // A token with a line break is refused before use, and a job of another connection or type is not followed.
+  injectKeep: ['access_token', 'connectionId', 'jobType'],
   triggerPath: '^/api/public/v1/jobs$',
   statusPath: '^/api/public/v1/jobs/\\d+$',
   readsBeforeTrigger: 0,
@@ -98,6 +107,8 @@ export const hightouchCase: ProviderCase = {
   succeeding: (e) => ({ ...hightouchBase(e), sync_id: '1001' }),
   failing: (e) => ({ ...hightouchBase(e), sync_id: '1003' }),
   slow: (e) => ({ ...hightouchBase(e), sync_id: '1010' }),
+  jobIdPattern: /^\d+$/,
+  injectKeep: [],
   triggerPath: '^/api/v1/syncs/\\d+/trigger$',
   statusPath: '^/api/v1/syncs/\\d+/runs$',
   readsBeforeTrigger: 0,

@@ -6,7 +6,7 @@ import { connect as tlsConnect } from 'node:tls'
 import { getProxyUrl } from '@actions/http-client/lib/proxy'
 import { systemClock, type Clock } from './clock.js'
 import { USER_AGENT } from './constants.js'
-import { AbortedError, ApiError, type ApiErrorDetails } from './errors.js'
+import { AbortedError, ApiError, errorMessage, type ApiErrorDetails } from './errors.js'
 import { parseRetryAfter, retryDelay } from './retry.js'
 import { formatDuration } from './duration.js'
 import { oneLine } from './text.js'
@@ -318,10 +318,15 @@ function exchange(x: Exchange): Promise<RawResponse> {
     }
 
     const send = (options: NodeRequestOptions, secure: boolean): void => {
-      const req = (secure ? httpsRequest : httpRequest)(options, onResponse)
-      cleanups.push(() => req.destroy())
-      req.on('error', networkError)
-      req.end(x.data)
+      try {
+        const req = (secure ? httpsRequest : httpRequest)(options, onResponse)
+        cleanups.push(() => req.destroy())
+        req.on('error', networkError)
+        req.end(x.data)
+      } catch (error) {
+        // node:http refuses a header with a line break before anything is sent.
+        finish(new ApiError({ kind: 'network', request: x.description, cause: errorMessage(error), notSent: true }))
+      }
     }
 
     const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80)

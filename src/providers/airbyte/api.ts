@@ -120,6 +120,15 @@ export class ApplicationTokenAuth implements Auth {
         cause: 'the answer lacks access_token'
       })
     }
+    // A token is sent as a header: only printable ASCII without spaces (a JWT) is one.
+    if (!/^[\x21-\x7e]{4,8192}$/.test(body.access_token)) {
+      throw new ApiError({
+        kind: 'malformed',
+        request: 'POST /applications/token',
+        status: response.status,
+        cause: 'its access_token is not a token (it holds spaces, line breaks or other characters no header may carry)'
+      })
+    }
     const lifetimeMs = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in * 1000 : undefined
     // Counted from when the request was sent, so the token is renewed before the server's clock says it ended.
     const renewAt = lifetimeMs === undefined ? undefined : sentAt + lifetimeMs - Math.min(TOKEN_RENEW_MARGIN_MS, lifetimeMs / 2)

@@ -54,7 +54,7 @@ const LOOKUP_INTERVAL_MS = 2000
  * Cancelling after the timeout gets its own budget, since the step's deadline has passed by then; a short, strict one
  * (no request outlives it), so that the step still ends within a few seconds of its timeout however Airbyte answers.
  */
-export const TIMEOUT_CLEANUP_MS = 2500
+export const TIMEOUT_CLEANUP_MS = 2000
 /** After the workflow's cancellation the runner kills the process within 7.5 s: cancel the job within this. */
 export const ABORT_CLEANUP_MS = 4000
 
