@@ -119,9 +119,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           return
         }
         case 'oversized': {
+          // Written in pieces around one cached buffer: the emulator can serve many of these at once.
           const answer = await provider.handle(request)
-          const pad = 'x'.repeat(Math.round((fault.sizeMb ?? 3) * 1024 * 1024))
-          return send(res, { ...answer, body: addFields(answer.body, { padding: pad }) })
+          const size = Math.round((fault.sizeMb ?? 3) * 1024 * 1024)
+          if (padding.length !== size) padding = Buffer.alloc(size, 'x')
+          const text = JSON.stringify(addFields(answer.body, { padding: '' }))
+          const at = text.indexOf('"padding":""') + '"padding":"'.length
+          res.writeHead(answer.status, { 'content-type': 'application/json' })
+          res.write(text.slice(0, at))
+          res.write(padding)
+          return void res.end(text.slice(at))
         }
         case 'redirect': {
           res.writeHead(fault.status ?? 307, { location: `${fault.location ?? 'http://127.0.0.1:9'}${req.url ?? '/'}` })
@@ -217,6 +224,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     handler(req, res).catch((error: unknown) => send(res, { status: 500, body: { message: String(error) } }))
   })
   const pending = new Set<NodeJS.Timeout>()
+  let padding = Buffer.alloc(0)
   /** Sends a body JSON.stringify cannot take (too deep for the stack): serialised by hand, one level of nesting deep. */
   function sendRaw(res: ServerResponse, status: number, body: Record<string, unknown>): void {
     const json = (value: unknown): string =>
