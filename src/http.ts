@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Request
 import { request as httpsRequest } from 'node:https'
 import type { Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import { getProxyUrl } from '@actions/http-client/lib/proxy'
+import { getProxyUrl } from '@actions/http-client'
 import { systemClock, type Clock } from './clock.js'
 import { USER_AGENT } from './constants.js'
 import { AbortedError, ApiError, errorMessage, type ApiErrorDetails } from './errors.js'
@@ -264,7 +264,8 @@ interface Exchange {
 function exchange(x: Exchange): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
     const target = new URL(x.url)
-    const proxy = getProxyUrl(target)
+    const proxyHref = getProxyUrl(x.url)
+    const proxy = proxyHref ? new URL(proxyHref) : undefined
     const cleanups: (() => void)[] = []
     let settled = false
     const finish = (error: Error | undefined, value?: RawResponse): void => {

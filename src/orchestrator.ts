@@ -236,7 +236,7 @@ export function safeIo(io: Io): Io & { redact(text: string): string } {
     warning: (m) => io.warning(log(m)),
     error: (m) => io.error(log(m)),
     debug: (m) => io.debug(log(m)),
-    group: (name, fn) => io.group(oneLine(redact(name)), fn),
+    group: (name, fn) => io.group(neutraliseLog(oneLine(redact(name))), fn),
     setSecret: (value) => {
       for (const form of secretForms(value)) {
         if (secrets.has(form)) continue
