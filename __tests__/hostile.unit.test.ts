@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import nock from 'nock'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { ApiError } from '../src/errors.js'
+import type { ApiError } from '../src/errors.js'
 import { ApiClient, MAX_BODY_BYTES } from '../src/http.js'
 import { orchestrate, outputsFor } from '../src/orchestrator.js'
 import type { Provider } from '../src/providers/types.js'
