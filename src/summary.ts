@@ -19,7 +19,7 @@ export interface SummaryTarget {
   passed: boolean
 }
 
-const HTML: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' }
+const HTML: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;' }
 
 /**
  * Provider text (or any text) shown as text in markdown: HTML, emphasis, links, images, code, pipes and headings are
@@ -29,8 +29,10 @@ const HTML: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '
 export function escapeMarkdown(text: string, { breaks = true, max = 2000 } = {}): string {
   const lines = text.split(/\r\n|\r|\n|\u2028|\u2029/).map((line) =>
     oneLine(line, max)
-      .replace(/[\\`*_[\]#!|~@]/g, '\\$&')
-      .replace(/[<>&"]/g, (c) => HTML[c])
+      .replace(/[\\`*[\]#!|~@]/g, '\\$&')
+      // An underscore inside a word (if_running, setup_state) emphasises nothing; one at a word's edge could.
+      .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
+      .replace(/[<>&]/g, (c) => HTML[c])
       .replace(/:\/\//g, '\\://')
       .replace(/\b(www)\./gi, '$1\\.')
   )
