@@ -212,7 +212,9 @@ export class AirbyteApi {
     const response = await this.client.delete<unknown>(`jobs/${encodeURIComponent(String(jobId))}`, { maxAttempts: 1 })
     const job = readJob(response.data, `DELETE /jobs/${jobId}`)
     if (String(job.jobId) !== String(jobId)) {
-      throw new WrongJobError(`Airbyte answered DELETE /jobs/${jobId} with job ${job.jobId}; the action trusts no answer about another job.`)
+      throw new WrongJobError(
+        `Airbyte answered DELETE /jobs/${jobId} with job ${job.jobId}; the action trusts no answer about another job.`
+      )
     }
     return job
   }
