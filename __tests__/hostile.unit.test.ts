@@ -8,6 +8,7 @@ import type { ApiError } from '../src/errors.js'
 import { ApiClient, MAX_BODY_BYTES } from '../src/http.js'
 import { orchestrate, outputsFor } from '../src/orchestrator.js'
 import type { Provider } from '../src/providers/types.js'
+import { readTriggeredRunId } from '../src/providers/hightouch/model.js'
 import { providers as registry } from '../src/providers/registry.js'
 import { newReport, setFact } from '../src/report.js'
 import { MAX_DURATION_TEXT, readSettings } from '../src/settings.js'
@@ -75,6 +76,14 @@ describe('provider text is never a workflow command', () => {
       expect(line.replace(/^(warning|error|debug|group): /, '')).not.toMatch(/^\s*::|##\[/)
     }
     expect(io.lines.join('\n')).toContain('PWNED')
+  })
+
+  it('a Hightouch run id must be a whole number before it can become job_id', () => {
+    expect(readTriggeredRunId({ id: 693970492 })).toBe('693970492')
+    expect(readTriggeredRunId({ id: '693970492' })).toBe('693970492')
+    for (const id of ['42\n::set-output name=status::succeeded', '42; rm -rf /', '$(id)', ' 42', '4.2', -1, 1e300, null]) {
+      expect(readTriggeredRunId({ id })).toBeUndefined()
+    }
   })
 
   it('outputs are one line each, whatever the provider sent', () => {
