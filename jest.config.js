@@ -15,6 +15,8 @@ export default {
   testTimeout: 60_000,
   // The end-to-end files mostly wait on emulated jobs, not the CPU: run four side by side even on a 2-core machine.
   maxWorkers: 4,
+  // it.concurrent cases (the hostile suite's bundled runs) at most this many at once per file.
+  maxConcurrency: 4,
   projects: [
     {
       ...common,

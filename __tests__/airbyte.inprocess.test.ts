@@ -392,7 +392,7 @@ describe('airbyte wait: false, then WAIT, STATUS and CANCEL', () => {
     const run = await airbyte({ action: 'STATUS', job_id: synced.outputs.job_id })
     expect(run.code).toBe(0)
     expect(run.outputs).toMatchObject({ status: 'failed', provider_status: 'failed', job_id: synced.outputs.job_id })
-    expect(run.stdout).toContain('"jobId": 12345')
+    expect(run.stdout).toContain('"jobId":12345')
     expect(requests('GET', JOB).length).toBeGreaterThan(0)
   })
 

@@ -449,7 +449,7 @@ describe('airbyte SYNC, step by step', () => {
     expect(io.lines.join('\n')).toMatch(/Airbyte queued the job/)
     expect(io.lines.join('\n')).toMatch(/An attempt failed; Airbyte retries the job by itself/)
     expect(io.summary).toContain('| Bytes synced | 52.4 MB (52,428,800 bytes) |')
-    expect(io.secrets).toEqual(['secret-1'])
+    expect(io.secrets).toEqual(['secret-1', 'c2VjcmV0LTE=', 'tok-1', 'dG9rLTE='])
     expect(nock.pendingMocks()).toEqual([])
   })
 
@@ -694,6 +694,34 @@ describe('airbyte timeout and cancellation, step by step', () => {
   })
 })
 
+describe('airbyte SYNC: the created job must be the one asked for', () => {
+  it.each([
+    [
+      'another connection',
+      { ...created, connectionId: 'a1000001-0000-4000-8000-000000000009' },
+      /of connection a1000001-0000-4000-8000-000000000009\), not the sync of connection/
+    ],
+    ['another job type', { ...created, jobType: 'reset' }, /\(a reset\), not the sync of connection/]
+  ])('a POST /jobs answer about %s is not followed', async (_label, answer, message) => {
+    withToken()
+    nock(BASE).post('/jobs').reply(200, answer)
+    const { result, outputs, errors } = await step(sync())
+    expect(result.exitCode).toBe(1)
+    expect(outputs.job_id).toBeUndefined()
+    expect(errors).toMatch(message)
+    expect(nock.pendingMocks()).toEqual([])
+  })
+
+  it('a 200 without jobId is not called "never reached Airbyte": Airbyte accepted it', async () => {
+    withToken()
+    nock(BASE).post('/jobs').reply(200, { status: 'pending' }).get('/jobs').query(true).times(20).reply(200, { data: [] })
+    const { result, errors } = await step(sync({ timeout: '40s' }))
+    expect(result.exitCode).toBe(1)
+    expect(errors).toMatch(/Airbyte accepted the request \(HTTP 200\) but named no job/)
+    expect(errors).not.toMatch(/never reached Airbyte/)
+  })
+})
+
 describe('airbyte WAIT, STATUS, CANCEL, step by step', () => {
   const byJob = (action: string, extra: Record<string, string> = {}) => ({
     provider: 'airbyte',
@@ -709,7 +737,31 @@ describe('airbyte WAIT, STATUS, CANCEL, step by step', () => {
     const { result, outputs } = await step(byJob('STATUS'))
     expect(result.exitCode).toBe(0)
     expect(outputs).toMatchObject({ status: 'failed', job_id: '12345', rows_synced: '0' })
-    expect(JSON.parse(outputs.results)[0].target).toBe('12345')
+    // Without connection_id the target is the job's connection once the job names it: never the job id as a connection.
+    expect(JSON.parse(outputs.results)[0].target).toBe('e735894a-e773-4938-969f-45f53957b75b')
+  })
+
+  it('STATUS without connection_id of a job that names no connection calls it a Job, and results give no target', async () => {
+    withToken()
+    const { connectionId: _c, ...anonymous } = failed as Record<string, unknown>
+    nock(BASE).get('/jobs/12345').reply(200, anonymous)
+    const { outputs, io } = await step(byJob('STATUS'))
+    expect(io.summary).toContain('| Job | `12345` |')
+    expect(io.summary).not.toContain('| Connection |')
+    expect(JSON.parse(outputs.results)[0]).not.toHaveProperty('target')
+  })
+
+  it.each(['STATUS', 'WAIT', 'CANCEL'])('%s refuses an answer about another job: never reports it, never cancels it', async (action) => {
+    withToken()
+    nock(BASE)
+      .get('/jobs/12345')
+      .times(3)
+      .reply(200, { ...running, jobId: 999 })
+    const { result, outputs, errors } = await step(byJob(action, { timeout: '30s' }))
+    expect(result.exitCode).toBe(1)
+    expect(outputs.job_id).toBeUndefined()
+    expect(errors).toMatch(/Airbyte answered GET \/jobs\/12345 with job 999: the action trusts no answer about another job/)
+    expect(nock.pendingMocks().filter((m) => m.startsWith('DELETE'))).toEqual([])
   })
 
   it('WAIT fails on a failed job, saying there is no reason to give', async () => {

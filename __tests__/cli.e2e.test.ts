@@ -68,3 +68,17 @@ describe('the CLI', () => {
     expect(bad.stderr).toMatch(/Unknown flag --conector-id/)
   })
 })
+
+describe('the CLI against a hostile provider (it shares the core)', () => {
+  it('a half-open server cannot hold it past timeout + 5 s, and injected commands stay text', async () => {
+    emulator.addFault({ provider: 'fivetran', method: 'GET', kind: 'half-open', skip: 1, times: 100 })
+    emulator.addFault({ provider: 'fivetran', method: 'GET', kind: 'inject', text: '\n::error title=forged::PWNED\r##[x]', times: 1 })
+    const started = Date.now()
+    const r = await cli(['--timeout', '3s', '--request-timeout', '2s'], dataOpsEnv('succeeds_cli'))
+    expect(Date.now() - started).toBeLessThan(9000)
+    expect(r.code).toBe(1)
+    for (const line of `${r.stdout}\n${r.stderr}`.split('\n')) expect(line).not.toMatch(/^\s*::|##\[/)
+    expect(r.stderr).toMatch(/PWNED/)
+    expect(r.stdout).toMatch(/^status: /m)
+  })
+})

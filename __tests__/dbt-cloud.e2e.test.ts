@@ -62,7 +62,7 @@ describe('dbt Cloud RUN', () => {
     expect(r.summary).toContain(`[\`${r.outputs.job_id}\`](${r.outputs.job_url})`)
     expect(r.summary).toContain('| Tests | 4 passed |')
     expect(r.summary).toContain('| Tests | 4 | 0 | 0 | 0 | 0 |')
-    expect(r.summary).toMatch(/\| 5 \| Invoke dbt with &#96;dbt build&#96; \| Success \| \d/)
+    expect(r.summary).toMatch(/\| 5 \| Invoke dbt with \\`dbt build\\` \| Success \| \d/)
   })
 
   it('fails on failing tests and an erroring model, listing each (escaped), counting them, and setting tests_*', async () => {
@@ -79,7 +79,7 @@ describe('dbt Cloud RUN', () => {
     expect(r.summary).toContain('| fail | unit_test.jaffle_shop.customers.test_lifetime_value | 4 | 1 | actual differs from expected |')
     expect(r.summary).toContain('| Models, seeds, snapshots | 1 |  |  | 1 | 1 |')
     // Provider text never becomes markup: no raw tag, link or code span from the model's error message.
-    expect(r.summary).toContain('&#60;b&#62;TOTAL&#60;/b&#62;')
+    expect(r.summary).toContain('&lt;b&gt;TOTAL&lt;/b&gt;')
     expect(r.summary).not.toMatch(/<b>|\[see\]\(|`x`/)
   })
 
@@ -87,7 +87,7 @@ describe('dbt Cloud RUN', () => {
     const r = await dbtCloud({ dbt_cloud_job_id: '103' })
     expect(r.code).toBe(0)
     expect(r.outputs).toMatchObject({ status: 'succeeded', tests_passed: '1', tests_failed: '0', tests_warning: '2' })
-    expect(r.summary).toContain('| warn | test.jaffle_shop.recent_orders.9a8b7c | 4 | 2 | Got 2 results, configured to warn if != 0 |')
+    expect(r.summary).toContain('| warn | test.jaffle_shop.recent_orders.9a8b7c | 4 | 2 | Got 2 results, configured to warn if \\!= 0 |')
   })
 
   it('says the run is queued behind the one already running, and counts the queue in the wait', async () => {
@@ -105,9 +105,9 @@ describe('dbt Cloud RUN', () => {
     const r = await dbtCloud({ dbt_cloud_job_id: '107' })
     expect(r.code).toBe(1)
     expect(r.outputs.tests_passed).toBeUndefined()
-    expect(r.summary).toContain('| Failed step | 3: Invoke dbt with &#96;dbt deps&#96; |')
+    expect(r.summary).toContain('| Failed step | 3: Invoke dbt with \\`dbt deps\\` |')
     expect(r.summary).toContain(
-      '| Runtime Error &#60;script&#62;alert(1)&#60;/script&#62; &#124; &#91;click&#93;(http://evil.example) &#96;rm -rf&#96; |'
+      '| Runtime Error &lt;script&gt;alert(1)&lt;/script&gt; \\| \\[click\\](http\\://evil.example) \\`rm -rf\\` |'
     )
     expect(r.summary).not.toContain('<script>')
     // The log line that looks like a workflow command stays in the summary; nothing prints it at the start of a line.

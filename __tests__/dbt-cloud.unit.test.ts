@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { cell } from '../src/summary.js'
 import nock from 'nock'
 import { InputError } from '../src/errors.js'
 import { envInputReader } from '../src/inputs.js'
@@ -12,7 +13,7 @@ import {
   addRunResults,
   causeWithToken,
   emptyAggregate,
-  escapeText,
+  flatText,
   logTailTable,
   newCauseToken,
   normaliseStatus,
@@ -192,19 +193,18 @@ describe('run_results.json', () => {
 })
 
 describe('provider text in the summary', () => {
-  it('escapes HTML and markdown, folds lines, and caps the length', () => {
-    expect(escapeText('a|b <i>x</i> [l](u) `c` *e* _u_ ~s~ #h & \\')).toBe(
-      'a&#124;b &#60;i&#62;x&#60;/i&#62; &#91;l&#93;(u) &#96;c&#96; *e* _u_ ~s~ #h &#38; &#92;'
-    )
-    expect(escapeText('line 1\nline 2\r\n::error::x')).toBe('line 1 line 2 ::error::x')
-    expect(escapeText('x'.repeat(600))).toHaveLength(500)
+  it('folds lines and caps the length, leaving the escaping to the summary (which escapes every cell)', () => {
+    expect(flatText('a|b <i>x</i> [l](u) `c`')).toBe('a|b <i>x</i> [l](u) `c`')
+    expect(cell('a|b <i>x</i> [l](u) `c`')).toBe('a\\|b &lt;i&gt;x&lt;/i&gt; \\[l\\](u) \\`c\\`')
+    expect(flatText('line 1\nline 2\r\n::error::x')).toBe('line 1 line 2 ::error::x')
+    expect(flatText('x'.repeat(600))).toHaveLength(500)
   })
 
   it("shows a failed step's last 30 log lines, each escaped", () => {
     const logs = Array.from({ length: 40 }, (_, i) => `line ${i} <b>`).join('\n')
     const table = logTailTable({ index: 3, name: 'Invoke dbt with `dbt deps`', logs })
-    expect(table?.title).toBe('Last 30 log lines of step 3 (Invoke dbt with &#96;dbt deps&#96;)')
-    expect(table?.rows[0]).toEqual(['line 10 &#60;b&#62;'])
+    expect(table?.title).toBe('Last 30 log lines of step 3 (Invoke dbt with `dbt deps`)')
+    expect(table?.rows[0]).toEqual(['line 10 <b>'])
     expect(table?.rows).toHaveLength(30)
     expect(logTailTable({ index: 3, logs: '' })).toBeUndefined()
   })
@@ -229,7 +229,7 @@ describe('provider text in the summary', () => {
       parseDbtCloudError(400, { status: { user_message: 'The request was invalid.' }, data: { cause: 'This field is required.' } })
     ).toEqual({ message: 'The request was invalid. cause: This field is required.' })
     expect(parseDbtCloudError(405, { detail: 'Method "GET" not allowed.' })).toEqual({ message: 'Method "GET" not allowed.' })
-    expect(parseDbtCloudError(500, { status: { user_message: '<img src=x>' } })).toEqual({ message: '&#60;img src=x&#62;' })
+    expect(parseDbtCloudError(500, { status: { user_message: '<img src=x>' } })).toEqual({ message: '<img src=x>' })
     expect(parseDbtCloudError(502, '<html>')).toEqual({})
   })
 

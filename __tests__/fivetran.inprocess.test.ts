@@ -211,7 +211,7 @@ describe('fivetran STATUS, TEST, FORCE_RESYNC', () => {
     expect(run.code).toBe(0)
     expect(run.outputs.status).toBe('failed')
     expect(run.outputs.provider_status).toBe('scheduled')
-    expect(run.stdout).toContain('"id": "stale_failure"')
+    expect(run.stdout).toContain('"id":"stale_failure"')
     expect(calls('POST')).toHaveLength(0)
     expect(calls('PATCH')).toHaveLength(0)
   })

@@ -1,4 +1,9 @@
-import { describe, expect, it } from '@jest/globals'
+import { afterEach, describe, expect, it } from '@jest/globals'
+import nock from 'nock'
+import { readFileSync } from 'node:fs'
+import { orchestrate } from '../src/orchestrator.js'
+import { FakeClock } from './fake-clock.js'
+import { MemoryIo } from './memory-io.js'
 import {
   completionSince,
   normalStatus,
@@ -214,5 +219,57 @@ describe('fivetran settings', () => {
       'base_url must start with https:// or http://, got "ftp://x"'
     ])
     expect(problems({ ...base, INPUT_CONNECTOR_ID: 'a', INPUT_BASE_URL: 'not a url' })[0]).toMatch(/^base_url must be an http\(s\) URL/)
+  })
+})
+
+describe('fivetran through the orchestrator (nock)', () => {
+  const BASE = 'https://api.fivetran.com/v1'
+  const run = async (values: Record<string, string>) => {
+    const io = new MemoryIo()
+    const result = await orchestrate({
+      io,
+      read: (name) => ({ provider: 'fivetran', api_key: 'key-1234', api_secret: 'secret-1234', ...values })[name] ?? '',
+      clock: new FakeClock(),
+      providers: { fivetran: register(fivetran) }
+    })
+    return { io, result }
+  }
+  afterEach(() => nock.cleanAll())
+
+  it('STATUS of a connector whose last sync failed says so in words, never "is failed"', async () => {
+    const failedLast = connection({ succeeded_at: '2023-01-01T00:00:00Z', failed_at: BASELINE })
+    nock(BASE).get('/connections/cropping_limitation').reply(200, { code: 'Success', data: failedLast })
+    const { io } = await run({ action: 'STATUS', connector_id: 'cropping_limitation' })
+    expect(io.lines.join('\n')).toContain('Connector cropping_limitation is idle; its last sync failed (sync_state scheduled).')
+    expect(io.lines.join('\n')).not.toMatch(/is failed/)
+  })
+
+  it('START with wait: false shows the schedule as it is after the switch to manual', async () => {
+    const auto = connection({ schedule_type: 'auto' })
+    nock(BASE)
+      .get('/connections/cropping_limitation')
+      .reply(200, { code: 'Success', data: auto })
+      .patch('/connections/cropping_limitation')
+      .reply(200, { code: 'Success', data: { ...auto, schedule_type: 'manual' } })
+      .post('/connections/cropping_limitation/sync')
+      .reply(200, { code: 'Success', message: 'Sync has been successfully triggered' })
+    const { io, result } = await run({ action: 'START', connector_id: 'cropping_limitation', wait: 'false' })
+    expect(result.exitCode).toBe(0)
+    expect(io.summary).toContain('| Schedule type | manual |')
+    expect(nock.isDone()).toBe(true)
+  })
+
+  it("TEST's provider_status is the setup_state, as action.yml says", async () => {
+    const tested = {
+      ...connection(),
+      status: { ...connection().status, setup_state: 'broken' },
+      setup_tests: [{ title: 'Host', status: 'FAILED', message: 'no route' }]
+    }
+    nock(BASE).post('/connections/cropping_limitation/test').reply(200, { code: 'Success', data: tested })
+    const { io } = await run({ action: 'TEST', connector_id: 'cropping_limitation' })
+    expect(io.outputs.provider_status).toBe('broken')
+    expect(readFileSync(new URL('../action.yml', import.meta.url), 'utf8')).toMatch(
+      /provider_status:\n\s+description: .*setup_state for TEST/
+    )
   })
 })

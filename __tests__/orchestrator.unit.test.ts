@@ -104,7 +104,7 @@ describe('orchestrate', () => {
   it('never lets a secret through, whatever a provider logs', async () => {
     const io = new MemoryIo()
     await orchestrate({ io, read: inputs({ provider: 'fake', api_key: 'sekret', ids: 'ok' }), providers })
-    expect(io.secrets).toEqual(['sekret'])
+    expect(io.secrets).toEqual(['sekret', Buffer.from('sekret').toString('base64')])
     expect(io.lines.join('\n')).toContain('with key ***')
     expect(io.lines.join('\n')).not.toContain('sekret')
   })

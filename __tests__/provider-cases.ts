@@ -22,6 +22,13 @@ export interface ProviderCase {
   /** Regular expressions (as strings) for the emulator's fault matching. */
   triggerPath: string
   statusPath: string
+  /**
+   * How provider text injected into a status check shows in the log: as text, or refused (default
+   * /pwned|not a number/i); null where no text of a status check is ever logged.
+   */
+  injectShown?: RegExp | null
+  /** Whether a request to `statusPath` is a status check (dbt Cloud reads an ended run once more for its steps). */
+  isStatusCheck?(query: Record<string, string>): boolean
   /** Status reads the action makes before it triggers (faults skip them to hit the waiting phase). */
   readsBeforeTrigger: number
   /** Trigger requests the emulator received. */
@@ -30,6 +37,10 @@ export interface ProviderCase {
   jobsStarted(e: Emulator): number
   /** What must be true after a workflow cancellation (remote job cancelled or said to go on). */
   afterCancel(e: Emulator, r: ActionRun): void
+  /** The documented form of this provider's `job_id` output: nothing else may ever reach it (hostile suite). */
+  jobIdPattern: RegExp
+  /** Keys whose values the hostile suite's `inject` fault leaves alone, so that a run gets far enough to log the rest. */
+  injectKeep: string[]
 }
 
 const fivetranBase = (e: Emulator) => ({
@@ -44,6 +55,8 @@ export const fivetranCase: ProviderCase = {
   succeeding: (e, n) => ({ ...fivetranBase(e), connector_id: `succeeds_${n}` }),
   failing: (e, n) => ({ ...fivetranBase(e), connector_id: `fails_${n}` }),
   slow: (e, n) => ({ ...fivetranBase(e), connector_id: `slow_auto_${n}`, restore_schedule: 'true' }),
+  jobIdPattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*@(none|\d{4}-\d\d-\d\dT[\d:.]+Z)$/,
+  injectKeep: [],
   triggerPath: '/sync$',
   statusPath: '^/v1/connections/[^/]+$',
   readsBeforeTrigger: 1,
@@ -73,6 +86,9 @@ export const airbyteCase: ProviderCase = {
   succeeding: (e, n) => ({ ...airbyteBase(e), connection_id: airbyteConnection('succeeds', n) }),
   failing: (e, n) => ({ ...airbyteBase(e), connection_id: airbyteConnection('fails', n) }),
   slow: (e, n) => ({ ...airbyteBase(e), connection_id: airbyteConnection('slow', n) }),
+  jobIdPattern: /^\d+$/,
+  // A token with a line break is refused before use, and a job of another connection or type is not followed.
+  injectKeep: ['access_token', 'connectionId', 'jobType'],
   triggerPath: '^/api/public/v1/jobs$',
   statusPath: '^/api/public/v1/jobs/\\d+$',
   readsBeforeTrigger: 0,
@@ -99,6 +115,8 @@ export const hightouchCase: ProviderCase = {
   succeeding: (e) => ({ ...hightouchBase(e), sync_id: '1001' }),
   failing: (e) => ({ ...hightouchBase(e), sync_id: '1003' }),
   slow: (e) => ({ ...hightouchBase(e), sync_id: '1010' }),
+  jobIdPattern: /^\d+$/,
+  injectKeep: [],
   triggerPath: '^/api/v1/syncs/\\d+/trigger$',
   statusPath: '^/api/v1/syncs/\\d+/runs$',
   readsBeforeTrigger: 0,
@@ -127,8 +145,13 @@ export const dbtCloudCase: ProviderCase = {
   succeeding: (e) => ({ ...dbtCloudBase(e), dbt_cloud_job_id: '101' }),
   failing: (e) => ({ ...dbtCloudBase(e), dbt_cloud_job_id: '102' }),
   slow: (e) => ({ ...dbtCloudBase(e), dbt_cloud_job_id: '108' }),
+  jobIdPattern: /^\d+$/,
+  injectKeep: [],
   triggerPath: '^/api/v2/accounts/\\d+/jobs/\\d+/run/$',
   statusPath: '^/api/v2/accounts/\\d+/runs/\\d+/$',
+  isStatusCheck: (query) => query.include_related === undefined,
+  // status_humanized is used only when it is a plain word, else the status code's name: no status-check text is logged.
+  injectShown: null,
   readsBeforeTrigger: 0,
   triggers: (e) => e.requests.filter((r) => r.provider === 'dbt-cloud' && r.method === 'POST' && /\/jobs\/\d+\/run\/$/.test(r.path)).length,
   jobsStarted: (e) => dbtCloudEmulator(e).runsStarted,

@@ -58,7 +58,7 @@ describe('labels', () => {
 
   it('escapes a name in the summary: no emphasis, link, code, HTML or table cell break of its own', () => {
     expect(plainText('**x** [a](http://e) `c` <img src=x> | _y_ #1')).toBe(
-      '\\*\\*x\\*\\* \\[a\\](http://e) \\`c\\` &lt;img src=x&gt; \\| \\_y\\_ \\#1'
+      '\\*\\*x\\*\\* \\[a\\](http\\://e) \\`c\\` &lt;img src=x&gt; \\| \\_y\\_ \\#1'
     )
     const report: Report = { ...newReport('airbyte', 'SYNC', A), targetName: '<b>x</b> | y\n::error::z', status: 'succeeded' }
     const other: Report = { ...newReport('airbyte', 'SYNC', B), status: 'succeeded' }
@@ -108,7 +108,7 @@ describe('names read from the provider', () => {
       .reply(200, created(1, A))
       .post('/jobs', { connectionId: B, jobType: 'sync' })
       .reply(200, created(2, B))
-    const { io, result, limiter } = await step({ provider: 'airbyte', api_key: 'tok', connection_id: `${A},${B}`, wait: 'false' })
+    const { io, result, limiter } = await step({ provider: 'airbyte', api_key: 'tok-1', connection_id: `${A},${B}`, wait: 'false' })
     api.done()
     expect(result.exitCode).toBe(0)
     // Two name reads and two job creations: each counted in the step's budget.
@@ -132,7 +132,7 @@ describe('names read from the provider', () => {
       .reply(200, created(1, A))
       .post('/jobs', { connectionId: B, jobType: 'sync' })
       .reply(200, created(2, B))
-    const { result } = await step({ provider: 'airbyte', api_key: 'tok', connection_id: `${A},${B}`, wait: 'false' })
+    const { result } = await step({ provider: 'airbyte', api_key: 'tok-1', connection_id: `${A},${B}`, wait: 'false' })
     api.done()
     expect(result.exitCode).toBe(0)
     expect(result.reports.map((r) => [r.targetName, r.jobId])).toEqual([
@@ -142,7 +142,7 @@ describe('names read from the provider', () => {
 
     // One target: shown by the id the user gave, so no request for its name.
     const single = nock('https://api.airbyte.com/v1').post('/jobs', { connectionId: A, jobType: 'sync' }).reply(200, created(3, A))
-    const one = await step({ provider: 'airbyte', api_key: 'tok', connection_id: A, wait: 'false' })
+    const one = await step({ provider: 'airbyte', api_key: 'tok-1', connection_id: A, wait: 'false' })
     single.done()
     expect(one.limiter.acquired).toBe(1)
   })
@@ -156,7 +156,7 @@ describe('names read from the provider', () => {
       .post(/\/syncs\/100[12]\/trigger/)
       .times(2)
       .reply(200, { id: '9' })
-    const two = await step({ provider: 'hightouch', api_key: 'key', sync_id: '1001,1002', wait: 'false' })
+    const two = await step({ provider: 'hightouch', api_key: 'key-1', sync_id: '1001,1002', wait: 'false' })
     api.done()
     expect(two.result.reports.map((r) => plainLabel(r))).toEqual(['orders-to-crm (1001)', 'users-to-braze (1002)'])
     expect(two.limiter.acquired).toBe(4)
@@ -167,7 +167,7 @@ describe('names read from the provider', () => {
       .post(/\/syncs\/\d+\/trigger/)
       .times(51)
       .reply(200, { id: '9' })
-    const big = await step({ provider: 'hightouch', api_key: 'key', sync_id: ids.join(','), wait: 'false', max_parallel: '100' })
+    const big = await step({ provider: 'hightouch', api_key: 'key-1', sync_id: ids.join(','), wait: 'false', max_parallel: '100' })
     many.done()
     expect(big.limiter.acquired).toBe(51)
     expect(big.result.reports.every((r) => r.targetName === undefined)).toBe(true)

@@ -40,6 +40,8 @@ export interface ActionRun {
   /** Epoch ms just before the process was spawned. */
   startedAt: number
   elapsedMs: number
+  /** From the action's first line of output (it has loaded and started) to the process's exit. */
+  exitedAfterStartMs: number
 }
 
 /** Parses the `name<<delimiter` blocks of a GITHUB_OUTPUT file. */
@@ -116,7 +118,11 @@ export function runAction(inputs: Record<string, string>, options: RunOptions = 
     const child = spawn(process.execPath, [options.entry ?? join(ROOT, 'dist', 'index.js')], { env, cwd: dir })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    let firstOutputAt: number | undefined
+    child.stdout.on('data', (d: Buffer) => {
+      firstOutputAt ??= Date.now()
+      stdout += d.toString()
+    })
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 60_000)
     killer.unref()
@@ -131,7 +137,8 @@ export function runAction(inputs: Record<string, string>, options: RunOptions = 
         outputs: parseOutputFile(readFileSync(env.GITHUB_OUTPUT, 'utf8')),
         summary: readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8'),
         startedAt: started,
-        elapsedMs: Date.now() - started
+        elapsedMs: Date.now() - started,
+        exitedAfterStartMs: Date.now() - (firstOutputAt ?? started)
       }
       // Every end-to-end run doubles as a leak check, error paths included.
       const found = leaks(run, { ...inputs, ...lowerEnvSecrets(options.env) })

@@ -89,8 +89,76 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           return send(res, {
             status: fault.status ?? 503,
             headers: fault.retryAfter !== undefined ? { 'Retry-After': fault.retryAfter } : undefined,
-            body: { message: `Emulated fault: HTTP ${fault.status ?? 503}` }
+            body: fault.message === undefined ? { message: `Emulated fault: HTTP ${fault.status ?? 503}` } : errorBody(fault.message)
           })
+        case 'trickle': {
+          // Headers that never finish: a byte at a time.
+          const head = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-padding: ' + 'a'.repeat(10_000)
+          let i = 0
+          const socket = res.socket
+          const timer = setInterval(() => {
+            if (!socket || socket.destroyed || i >= head.length) return stop()
+            socket.write(head[i++])
+          }, fault.delayMs ?? 300)
+          const stop = (): void => {
+            clearInterval(timer)
+            pending.delete(timer)
+          }
+          pending.add(timer)
+          socket?.on('close', stop)
+          return
+        }
+        case 'half-open':
+          return
+        case 'endless': {
+          res.writeHead(200, { 'content-type': 'application/json' })
+          res.write('{"data":[')
+          const timer = setInterval(() => {
+            if (res.destroyed) return stop()
+            res.write('"more",')
+          }, 50)
+          const stop = (): void => {
+            clearInterval(timer)
+            pending.delete(timer)
+          }
+          pending.add(timer)
+          res.on('close', stop)
+          return
+        }
+        case 'oversized': {
+          // Written in pieces around one cached buffer: the emulator can serve many of these at once.
+          const answer = await provider.handle(request)
+          const size = Math.round((fault.sizeMb ?? 3) * 1024 * 1024)
+          if (padding.length !== size) padding = Buffer.alloc(size, 'x')
+          const text = JSON.stringify(addFields(answer.body, { padding: '' }))
+          const at = text.indexOf('"padding":""') + '"padding":"'.length
+          res.writeHead(answer.status, { 'content-type': 'application/json' })
+          res.write(text.slice(0, at))
+          res.write(padding)
+          return void res.end(text.slice(at))
+        }
+        case 'redirect': {
+          res.writeHead(fault.status ?? 307, { location: `${fault.location ?? 'http://127.0.0.1:9'}${req.url ?? '/'}` })
+          return void res.end()
+        }
+        case 'inject': {
+          const answer = await provider.handle(request)
+          return send(res, {
+            ...answer,
+            body: inject(answer.body, fault.text ?? '\n::error title=forged::PWNED', new Set(fault.keep ?? []))
+          })
+        }
+        case 'echo-auth':
+          return send(res, {
+            status: fault.status ?? 403,
+            body: errorBody(`Forbidden. You sent Authorization: ${String(req.headers.authorization)}`)
+          })
+        case 'deep': {
+          const answer = await provider.handle(request)
+          let deep: unknown = []
+          for (let i = 0; i < (fault.depth ?? 5000); i++) deep = [deep]
+          return sendRaw(res, answer.status, addFields(answer.body, { deep, huge: 'y'.repeat((fault.sizeKb ?? 200) * 1024) }))
+        }
         case 'html':
           res.writeHead(fault.status ?? 502, { 'content-type': 'text/html' })
           return void res.end(
@@ -163,6 +231,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     handler(req, res).catch((error: unknown) => send(res, { status: 500, body: { message: String(error) } }))
   })
   const pending = new Set<NodeJS.Timeout>()
+  let padding = Buffer.alloc(0)
+  /** Sends a body JSON.stringify cannot take (too deep for the stack): serialised by hand, one level of nesting deep. */
+  function sendRaw(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+    const json = (value: unknown): string =>
+      value && typeof value === 'object' && !Array.isArray(value)
+        ? `{${Object.entries(value)
+            .map(([k, v]) => `${JSON.stringify(k)}:${deepJson(v)}`)
+            .join(',')}}`
+        : deepJson(value)
+    const parts = Object.entries(body).map(([key, value]) => `${JSON.stringify(key)}:${json(value)}`)
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.end(`{${parts.join(',')}}`)
+  }
   function send(res: ServerResponse, answer: EmulatorResponse): void {
     const write = (): void => {
       if (res.destroyed) return
@@ -201,6 +282,71 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       })
   }
   return api
+}
+
+/** Adds fields to a body: inside its `data` object when it has one (what Fivetran's answers hold), else at the top. */
+function addFields(body: unknown, fields: Record<string, unknown>): Record<string, unknown> {
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>
+  const data = b.data
+  if (data && typeof data === 'object' && !Array.isArray(data)) return { ...b, data: { ...data, ...fields } }
+  return { ...b, ...fields }
+}
+
+/** Every message field the providers' error parsers read (Fivetran, Airbyte, Hightouch and most others). */
+function errorBody(message: string): Record<string, unknown> {
+  return { code: 'Forbidden', message, detail: message, title: 'forbidden', error: message, details: message, data: { message } }
+}
+
+/** `value` with `text` appended to every string in it, at any depth, except under the keys in `keep`. */
+export function inject(value: unknown, text: string, keep: Set<string>): unknown {
+  if (typeof value === 'string') return `${value}${text}`
+  if (Array.isArray(value)) return value.map((v) => inject(v, text, keep))
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, keep.has(k) ? v : inject(v, text, keep)]))
+  }
+  return value
+}
+
+/** JSON of a value whose arrays may nest deeper than JSON.stringify can recurse. */
+function deepJson(value: unknown): string {
+  let depth = 0
+  let inner: unknown = value
+  while (Array.isArray(inner) && inner.length === 1 && Array.isArray(inner[0])) {
+    depth++
+    inner = inner[0]
+  }
+  return `${'['.repeat(depth)}${JSON.stringify(inner)}${']'.repeat(depth)}`
+}
+
+/** A second server that records what reaches it: where a redirect points, to show that nothing is ever sent there. */
+export async function startRecorder(): Promise<{ url: string; requests: RecordedRequest[]; close(): Promise<void> }> {
+  const requests: RecordedRequest[] = []
+  const server = createServer((req, res) => {
+    void readBody(req).then((body) => {
+      requests.push({
+        provider: 'recorder',
+        method: req.method ?? '',
+        path: req.url ?? '',
+        query: {},
+        headers: req.headers,
+        body,
+        at: Date.now()
+      })
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('{"data":{"id":"elsewhere","status":{"sync_state":"scheduled"}},"jobId":1,"status":"succeeded"}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    url,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -57,6 +57,22 @@ export type FaultKind =
   | 'missing-fields'
   /** A status value nobody documented. */
   | 'unknown-status'
+  /** Hostile: the status line and headers trickled a byte every `delayMs` (default 300), never finished. */
+  | 'trickle'
+  /** Hostile: the request is read and never answered (a half-open server). */
+  | 'half-open'
+  /** Hostile: a 200 whose JSON body never ends (a chunk every 50 ms). */
+  | 'endless'
+  /** Hostile: the provider's answer with a string field of `sizeMb` MB added (default 3). */
+  | 'oversized'
+  /** Hostile: `status` (default 307) with `Location: <location><the request's path>`. */
+  | 'redirect'
+  /** Hostile: the provider's answer with `text` appended to every string in it (except under the keys in `keep`). */
+  | 'inject'
+  /** Hostile: `status` (default 403) whose body echoes the request's Authorization header in every message field. */
+  | 'echo-auth'
+  /** Hostile: the provider's answer with an array nested `depth` deep (default 5000) and a `sizeKb` string (default 200). */
+  | 'deep'
 
 /** A fault to inject into matching requests, `times` times (after letting `skip` matches through). */
 export interface Fault {
@@ -70,6 +86,19 @@ export interface Fault {
   delayMs?: number
   times?: number
   skip?: number
+  /** `status`: the message of the error body (in every field a provider's parser reads). */
+  message?: string
+  /** `redirect`: where to (a URL without path). */
+  location?: string
+  /** `inject`: the text appended to every string. */
+  text?: string
+  /** `inject`: keys whose values stay as they are (ids the action must match). */
+  keep?: string[]
+  /** `oversized`. */
+  sizeMb?: number
+  /** `deep`. */
+  depth?: number
+  sizeKb?: number
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void

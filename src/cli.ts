@@ -12,6 +12,7 @@ import { envInputReader, type InputReader } from './inputs.js'
 import type { Io } from './io.js'
 import { orchestrate } from './orchestrator.js'
 import { limiterFor } from './ratelimit.js'
+import { neutraliseLog } from './text.js'
 
 export interface CliOptions {
   inputs: Record<string, string>
@@ -169,8 +170,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   try {
     const result = await orchestrate({ io, read: cliInputReader(options.inputs, env), signal: cancellation.signal, limiterFor })
     if (options.dotenv) writeFileSync(options.dotenv, dotenv(outputs))
-    if (options.json) process.stdout.write(`${JSON.stringify(outputs)}\n`)
-    else for (const [name, value] of Object.entries(outputs)) process.stdout.write(`${name}: ${value}\n`)
+    // Outputs carry provider text: neutralised like every log line, in case the CLI runs on a GitHub runner.
+    if (options.json) process.stdout.write(`${neutraliseLog(JSON.stringify(outputs))}\n`)
+    else for (const [name, value] of Object.entries(outputs)) process.stdout.write(`${neutraliseLog(`${name}: ${value}`)}\n`)
     return result.exitCode
   } catch (error) {
     io.error(`Unexpected error: ${errorMessage(error)}`)

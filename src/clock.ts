@@ -8,11 +8,15 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
+/** The longest delay setTimeout can hold (about 24.8 days); longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: async (ms, signal) => {
     try {
-      await delay(Math.max(0, ms), undefined, { signal })
+      // A timer holds at most 2^31 - 1 ms; a longer one would fire at once.
+      await delay(Math.min(MAX_TIMER_MS, Math.max(0, ms)), undefined, { signal })
     } catch (error) {
       // timers/promises rejects with a DOMException named AbortError; the action's code knows AbortedError.
       if (signal?.aborted) throw new AbortedError()

@@ -31,3 +31,6 @@ export const STATUSES = [
   'failed'
 ] as const
 export type Status = (typeof STATUSES)[number]
+
+/** Statuses that mean the job is still going. */
+export const ACTIVE_STATUSES: readonly Status[] = ['running', 'queued']

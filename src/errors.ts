@@ -9,7 +9,8 @@ export class InputError extends Error {
 /** Connection failures that happen before a request reaches the server. */
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'])
 
-export type ApiErrorKind = 'http' | 'network' | 'timeout' | 'malformed'
+/** `proxy`: the proxy refused the request (403/407 to CONNECT, 407 to a plain request), so it never reached the provider. */
+export type ApiErrorKind = 'http' | 'network' | 'timeout' | 'malformed' | 'proxy'
 
 export interface ApiErrorDetails {
   kind: ApiErrorKind
@@ -67,6 +68,7 @@ export class ApiError extends Error {
 
   /** A passing fault worth retrying on a read: 5xx, 429, 408, network trouble, a timeout, a malformed body. */
   get transient(): boolean {
+    if (this.kind === 'proxy') return false
     if (this.kind !== 'http') return true
     const status = this.status ?? 0
     return status >= 500 || status === 429 || status === 408
@@ -81,6 +83,7 @@ export class ApiError extends Error {
 
   /** A request that starts work failed in a way that leaves open whether the work started. */
   get ambiguous(): boolean {
+    if (this.kind === 'proxy') return false
     return !this.certainlyNotProcessed && (this.kind !== 'http' || (this.status ?? 0) >= 500)
   }
 }
@@ -91,6 +94,7 @@ function describeApiError(d: ApiErrorDetails): string {
     const code = d.providerCode && d.providerCode !== d.reason ? ` [${d.providerCode}]` : ''
     return `${d.request} failed with HTTP ${d.status} ${d.reason}${code}${what}`
   }
+  if (d.kind === 'proxy') return `${d.request} was not sent: the proxy refused it (HTTP ${d.status} ${d.reason})`
   if (d.kind === 'timeout') return `${d.request} got no answer in time (${d.cause ?? 'request timeout'})`
   if (d.kind === 'malformed') return `${d.request} answered with a body the action cannot read (${d.cause ?? 'not JSON'})`
   return `${d.request} failed: network error (${d.cause ?? 'unknown'})`

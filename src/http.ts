@@ -1,11 +1,15 @@
-import { STATUS_CODES } from 'node:http'
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http'
-import { HttpClient } from '@actions/http-client'
-import { raceAbort, systemClock, type Clock } from './clock.js'
+import { STATUS_CODES, request as httpRequest } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, RequestOptions as NodeRequestOptions } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { Socket } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
+import { getProxyUrl } from '@actions/http-client'
+import { systemClock, type Clock } from './clock.js'
 import { USER_AGENT } from './constants.js'
-import { AbortedError, ApiError, type ApiErrorDetails } from './errors.js'
-import { backoffDelay, parseRetryAfter } from './retry.js'
+import { AbortedError, ApiError, errorMessage, type ApiErrorDetails } from './errors.js'
+import { parseRetryAfter, retryDelay } from './retry.js'
 import { formatDuration } from './duration.js'
+import { oneLine } from './text.js'
 
 /** How a provider authenticates its requests. */
 export interface Auth {
@@ -37,6 +41,8 @@ export class BudgetExhaustedError extends Error {
 export interface ApiLog {
   warning(message: string): void
   debug(message: string): void
+  /** Masks a credential the client is about to send (Io.setSecret); every Authorization value goes through it. */
+  setSecret?(value: string): void
 }
 
 export interface ApiClientOptions {
@@ -54,6 +60,8 @@ export interface ApiClientOptions {
   signal?: AbortSignal
   /** Epoch ms: retries never wait past it (the step's `timeout`). */
   deadline?: number
+  /** No request outlives `deadline` at all (a cleanup's own short budget), instead of the usual second of grace. */
+  strictDeadline?: boolean
 }
 
 export interface RequestOptions {
@@ -76,12 +84,9 @@ export interface ApiResponse<T> {
   data: T
 }
 
-const MAX_BODY_BYTES = 10 * 1024 * 1024
-
 /** A small JSON client on @actions/http-client: auth, timeouts, typed errors, retries within the step's deadline. */
 export class ApiClient {
   private readonly clock: Clock
-  private readonly clients = new Map<number, HttpClient>()
   readonly baseUrl: string
 
   constructor(private readonly options: ApiClientOptions) {
@@ -134,6 +139,7 @@ export class ApiClient {
             continue
           }
         }
+        if (error.kind === 'proxy') throw error
         if (error.notSent) {
           // The budget has no room before the deadline: trying again cannot help.
           error.deadlineReached = true
@@ -141,7 +147,7 @@ export class ApiClient {
         }
         const retryable = options.retry === 'transient' ? error.transient : error.certainlyNotProcessed
         if (!retryable || attempt >= (options.maxAttempts ?? Infinity)) throw error
-        const delay = error.retryAfterMs ?? backoffDelay(attempt)
+        const delay = retryDelay(error.retryAfterMs, attempt)
         const now = this.clock.now()
         if (deadline !== undefined && now + delay >= deadline) {
           error.deadlineReached = true
@@ -153,15 +159,6 @@ export class ApiClient {
         await this.clock.sleep(delay, signal)
       }
     }
-  }
-
-  private httpClient(timeoutMs: number): HttpClient {
-    let client = this.clients.get(timeoutMs)
-    if (!client) {
-      client = new HttpClient(USER_AGENT, [], { socketTimeout: timeoutMs, allowRetries: false, keepAlive: false })
-      this.clients.set(timeoutMs, client)
-    }
-    return client
   }
 
   private async attempt<T>(
@@ -179,91 +176,242 @@ export class ApiClient {
       )
     })
     let timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000
-    // A status check never holds the step far past its deadline.
-    if (this.options.deadline !== undefined && options.retry === 'transient') {
-      timeoutMs = Math.max(1000, Math.min(timeoutMs, this.options.deadline - this.clock.now() + 1000))
+    // No request holds the step far past its deadline (a trigger's long timeout included).
+    if (this.options.deadline !== undefined) {
+      const left = this.options.deadline - this.clock.now()
+      if (this.options.strictDeadline) {
+        if (left <= 0) {
+          throw new ApiError({ kind: 'timeout', request: description, cause: 'its time budget had run out', notSent: true })
+        }
+        timeoutMs = Math.min(timeoutMs, left)
+      } else timeoutMs = Math.max(1000, Math.min(timeoutMs, left + 1000))
     }
-    const headers: OutgoingHttpHeaders = { accept: 'application/json', ...lowerKeys(this.options.headers) }
+    const headers: OutgoingHttpHeaders = { accept: 'application/json', 'user-agent': USER_AGENT, ...lowerKeys(this.options.headers) }
     const authorization = await this.options.auth?.header(signal)
-    if (authorization) headers.authorization = authorization
-    let data: string | null = null
+    if (authorization) {
+      // Whatever the Auth (a fixed key, a token obtained or renewed a moment ago), its credential is masked before use.
+      this.registerSecret(authorization.replace(/^(Bearer|Basic|Token)\s+/i, ''))
+      headers.authorization = authorization
+    }
+    let data: string | undefined
     if (options.body !== undefined) {
       data = JSON.stringify(options.body)
       headers['content-type'] = 'application/json'
+      headers['content-length'] = Buffer.byteLength(data)
     }
     this.options.log.debug(`${description}`)
-    let timer: NodeJS.Timeout | undefined
-    let message: IncomingMessage | undefined
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ApiError({ kind: 'timeout', request: description, cause: `no answer within ${formatDuration(timeoutMs)}` })),
-        timeoutMs
+    const response = await exchange({ method, url, headers, data, timeoutMs, signal, description })
+    const { status, text } = response
+    const body = parseBody(text)
+    if (status < 200 || status >= 300) {
+      const reason = response.reason || STATUS_CODES[status] || 'Unknown Status'
+      const parsedError = this.options.parseError?.(status, body) ?? {}
+      const details: ApiErrorDetails = {
+        kind: 'http',
+        request: description,
+        status,
+        reason,
+        providerCode: parsedError.code === undefined ? undefined : oneLine(parsedError.code, 200),
+        providerMessage: parsedError.message === undefined ? undefined : oneLine(parsedError.message, 1000),
+        retryAfterMs: parseRetryAfter(response.headers['retry-after'], this.clock.now()),
+        body
+      }
+      throw new ApiError(details)
+    }
+    if (text.trim() !== '' && body === undefined) {
+      throw new ApiError({ kind: 'malformed', request: description, status, cause: `not JSON: ${snippet(text)}` })
+    }
+    return { status, headers: response.headers, data: body as T }
+  }
+
+  private readonly registered = new Set<string>()
+
+  private registerSecret(value: string): void {
+    if (value === '' || this.registered.has(value)) return
+    this.registered.add(value)
+    this.options.log.setSecret?.(value)
+  }
+}
+
+/** The largest response body the action reads, per request. Real answers are a few kB; this bounds memory per target. */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024
+
+interface RawResponse {
+  status: number
+  reason: string
+  headers: IncomingHttpHeaders
+  text: string
+}
+
+interface Exchange {
+  method: string
+  url: string
+  headers: OutgoingHttpHeaders
+  data?: string
+  timeoutMs: number
+  signal?: AbortSignal
+  description: string
+}
+
+/**
+ * One HTTP exchange on node:http(s), bounded as a whole: one timer covers connecting, the proxy's CONNECT, the
+ * headers and the body, and when it fires (or the workflow is cancelled) every request and socket is destroyed, so a
+ * server that trickles its headers, never answers or never ends its body cannot keep the process alive.
+ * Redirects are never followed: a 3xx is an error naming where it pointed, and nothing is sent there.
+ * Proxies: HTTPS_PROXY (CONNECT tunnel) for https:// URLs, HTTP_PROXY (absolute-form request, no CONNECT) for http://
+ * ones, NO_PROXY and loopback bypass them (@actions/http-client's rules). A proxy's refusal is "not sent".
+ */
+function exchange(x: Exchange): Promise<RawResponse> {
+  return new Promise<RawResponse>((resolve, reject) => {
+    const target = new URL(x.url)
+    const proxyHref = getProxyUrl(x.url)
+    const proxy = proxyHref ? new URL(proxyHref) : undefined
+    const cleanups: (() => void)[] = []
+    let settled = false
+    const finish = (error: Error | undefined, value?: RawResponse): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      x.signal?.removeEventListener('abort', onAbort)
+      for (const cleanup of cleanups) cleanup()
+      if (error) reject(error)
+      else resolve(value as RawResponse)
+    }
+    const timer = setTimeout(
+      () => finish(new ApiError({ kind: 'timeout', request: x.description, cause: `no answer within ${formatDuration(x.timeoutMs)}` })),
+      x.timeoutMs
+    )
+    const onAbort = (): void => finish(new AbortedError())
+    if (x.signal?.aborted) return finish(new AbortedError())
+    x.signal?.addEventListener('abort', onAbort, { once: true })
+    const networkError = (error: unknown): void => finish(toApiError(error, x.description))
+
+    const onResponse = (res: IncomingMessage): void => {
+      cleanups.push(() => res.destroy())
+      const status = res.statusCode ?? 0
+      if (proxy && target.protocol === 'http:' && status === 407)
+        return finish(proxyRefused(x.description, proxy, status, res.statusMessage))
+      if (status >= 300 && status < 400) return finish(redirected(x.description, target, status, res))
+      const chunks: Buffer[] = []
+      let size = 0
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size > MAX_BODY_BYTES) {
+          chunks.length = 0
+          finish(
+            new ApiError({
+              kind: 'malformed',
+              request: x.description,
+              status,
+              cause: `response larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`
+            })
+          )
+        } else chunks.push(chunk)
+      })
+      res.on('end', () =>
+        finish(undefined, { status, reason: res.statusMessage ?? '', headers: res.headers, text: Buffer.concat(chunks).toString('utf8') })
+      )
+      res.on('error', networkError)
+      res.on('aborted', () => networkError(new Error('connection closed mid-response')))
+      res.on('close', () => {
+        if (!res.complete) networkError(new Error('connection closed mid-response'))
+      })
+    }
+
+    const send = (options: NodeRequestOptions, secure: boolean): void => {
+      try {
+        const req = (secure ? httpsRequest : httpRequest)(options, onResponse)
+        cleanups.push(() => req.destroy())
+        req.on('error', networkError)
+        req.end(x.data)
+      } catch (error) {
+        // node:http refuses a header with a line break before anything is sent.
+        finish(new ApiError({ kind: 'network', request: x.description, cause: errorMessage(error), notSent: true }))
+      }
+    }
+
+    const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80)
+    if (!proxy) {
+      return send(
+        { method: x.method, host: target.hostname, port, path: `${target.pathname}${target.search}`, headers: x.headers, agent: false },
+        target.protocol === 'https:'
+      )
+    }
+    const proxyPort = Number(proxy.port) || (proxy.protocol === 'https:' ? 443 : 80)
+    const proxyAuth: OutgoingHttpHeaders = proxy.username
+      ? {
+          'proxy-authorization': `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`
+        }
+      : {}
+    if (target.protocol === 'http:') {
+      // A plain http:// URL through HTTP_PROXY: the absolute URL as the request target, as proxies expect (no CONNECT).
+      return send(
+        {
+          method: x.method,
+          host: proxy.hostname,
+          port: proxyPort,
+          path: target.href,
+          headers: { ...x.headers, host: target.host, ...proxyAuth },
+          agent: false
+        },
+        proxy.protocol === 'https:'
+      )
+    }
+    const connect = (proxy.protocol === 'https:' ? httpsRequest : httpRequest)({
+      method: 'CONNECT',
+      host: proxy.hostname,
+      port: proxyPort,
+      path: `${target.hostname}:${port}`,
+      headers: { host: `${target.hostname}:${port}`, ...proxyAuth },
+      agent: false
+    })
+    cleanups.push(() => connect.destroy())
+    connect.on('error', networkError)
+    connect.on('connect', (res: IncomingMessage, socket: Socket) => {
+      cleanups.push(() => socket.destroy())
+      if (res.statusCode !== 200) return finish(proxyRefused(x.description, proxy, res.statusCode ?? 0, res.statusMessage))
+      send(
+        {
+          method: x.method,
+          host: target.hostname,
+          port,
+          path: `${target.pathname}${target.search}`,
+          headers: x.headers,
+          createConnection: () => tlsConnect({ socket, servername: target.hostname })
+        },
+        true
       )
     })
-    try {
-      const response = await raceAbort(
-        Promise.race([this.httpClient(timeoutMs).request(method, url, data, headers), timedOut]),
-        signal
-      ).catch((error: unknown) => {
-        throw toApiError(error, description)
-      })
-      message = response.message
-      const text = await raceAbort(Promise.race([readText(message), timedOut]), signal).catch((error: unknown) => {
-        throw toApiError(error, description)
-      })
-      const status = message.statusCode ?? 0
-      const body = parseBody(text)
-      if (status < 200 || status >= 300) {
-        const reason = message.statusMessage || STATUS_CODES[status] || 'Unknown Status'
-        const parsedError = this.options.parseError?.(status, body) ?? {}
-        const details: ApiErrorDetails = {
-          kind: 'http',
-          request: description,
-          status,
-          reason,
-          providerCode: parsedError.code,
-          providerMessage: parsedError.message,
-          retryAfterMs: parseRetryAfter(message.headers['retry-after'], this.clock.now()),
-          body
-        }
-        throw new ApiError(details)
-      }
-      if (text.trim() !== '' && body === undefined) {
-        throw new ApiError({ kind: 'malformed', request: description, status, cause: `not JSON: ${snippet(text)}` })
-      }
-      return { status, headers: message.headers, data: body as T }
-    } catch (error) {
-      message?.destroy()
-      throw error
-    } finally {
-      clearTimeout(timer)
-    }
+    connect.end()
+  })
+}
+
+function proxyRefused(description: string, proxy: URL, status: number, reason: string | undefined): ApiError {
+  const words = reason || STATUS_CODES[status] || 'Unknown Status'
+  return new ApiError(
+    { kind: 'proxy', request: description, status, reason: words, notSent: true },
+    `${description} was not sent: the proxy refused it (HTTP ${status} ${words} from the proxy ${proxy.host}). Check HTTPS_PROXY / HTTP_PROXY and NO_PROXY, and the proxy's rules for this host.`
+  )
+}
+
+function redirected(description: string, target: URL, status: number, res: IncomingMessage): ApiError {
+  const location = typeof res.headers.location === 'string' ? res.headers.location : ''
+  let where = 'no Location'
+  try {
+    if (location !== '') where = new URL(location, target).host
+  } catch {
+    where = 'an unreadable Location'
   }
+  const reason = res.statusMessage || STATUS_CODES[status] || 'Unknown Status'
+  const said = `redirects to ${oneLine(where, 200)}; the action follows no redirect (check base_url)`
+  return new ApiError(
+    { kind: 'http', request: description, status, reason, providerMessage: said },
+    `${description} answered HTTP ${status} ${reason}, a redirect to ${oneLine(where, 200)}: the action follows no redirect, so nothing was sent there. Check base_url.`
+  )
 }
 
 function lowerKeys(headers: Record<string, string> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
-}
-
-/** Reads a whole body, failing (instead of hanging) when the connection drops mid-response. */
-function readText(message: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    message.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > MAX_BODY_BYTES) {
-        message.destroy()
-        reject(new Error('response body too large'))
-      } else chunks.push(chunk)
-    })
-    message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    message.on('error', (error) => reject(error))
-    message.on('aborted', () => reject(new Error('connection closed mid-response')))
-    message.on('close', () => {
-      if (!message.complete) reject(new Error('connection closed mid-response'))
-    })
-  })
 }
 
 function parseBody(text: string): unknown {

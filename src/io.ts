@@ -14,7 +14,10 @@ export interface Io {
 }
 
 /** The slice of Io a provider needs while it works on one target. */
-export type Log = Pick<Io, 'info' | 'warning' | 'debug' | 'group'>
+export type Log = Pick<Io, 'info' | 'warning' | 'debug' | 'group'> & {
+  /** Masks a value obtained while working (an access token): in the runner's log and in the action's own redaction. */
+  setSecret?(value: string): void
+}
 
 /**
  * Prefixes every line with the target's name, for steps that watch several targets at once. A function prefix is
@@ -33,6 +36,7 @@ export function prefixedLog(io: Log, prefix: string | (() => string) | undefined
     info: (m) => io.info(tag(m)),
     warning: (m) => io.warning(tag(m)),
     debug: (m) => io.debug(tag(m)),
+    setSecret: io.setSecret ? (v) => io.setSecret?.(v) : undefined,
     // Groups cannot interleave in the log: with several targets, phases are plain prefixed lines.
     group: async (name, fn) => {
       io.info(tag(name))

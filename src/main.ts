@@ -5,6 +5,16 @@ import { envInputReader } from './inputs.js'
 import { orchestrate } from './orchestrator.js'
 import { limiterFor } from './ratelimit.js'
 
+/**
+ * Once the verdict is out, nothing left behind (a socket a hostile server holds open, a timer) may keep the step
+ * running: the process ends within this, whatever is still pending (an unref'd timer never holds it up by itself).
+ */
+export const EXIT_GRACE_MS = 1000
+
+export function exitSoon(): void {
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref()
+}
+
 /** The action's entry: run the step; on the workflow's cancellation, wrap up quickly. */
 export async function run(): Promise<void> {
   const cancellation = listenForCancellation((m) => githubIo.warning(m))
@@ -21,5 +31,6 @@ export async function run(): Promise<void> {
     process.exitCode = 1
   } finally {
     cancellation.dispose()
+    exitSoon()
   }
 }

@@ -1,6 +1,6 @@
 import { INPUTS } from './action-metadata.js'
-import { systemClock, type Clock } from './clock.js'
-import { Outputs } from './constants.js'
+import { MAX_TIMER_MS, systemClock, type Clock } from './clock.js'
+import { ACTIVE_STATUSES, Outputs } from './constants.js'
 import { formatDuration } from './duration.js'
 import { AbortedError, InputError, errorMessage } from './errors.js'
 import type { RequestLimiter } from './http.js'
@@ -12,6 +12,7 @@ import { addWait, newReport, type Report, type Timing } from './report.js'
 import { isLoopback, readSettings, type Settings } from './settings.js'
 import { renderSummary } from './summary.js'
 import { plainLabel } from './timeline.js'
+import { boundedJson, neutraliseLog, oneLine } from './text.js'
 import { passes, worstStatus } from './verdict.js'
 
 export interface OrchestrateOptions {
@@ -48,8 +49,17 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
   }
   const { common, provider, step } = settings
   const secrets = step.secrets
-  for (const secret of secrets) options.io.setSecret(secret)
-  const io = redactingIo(options.io, secrets)
+  const short = secrets.filter((s) => s.length < MIN_SECRET_LENGTH)
+  if (short.length > 0) {
+    // Redacting a 1-character secret would replace that character everywhere, corrupting `results` JSON and words.
+    const names = provider.inputs.filter((i) => i.secret && short.includes(options.read(i.name, i.envFallback))).map((i) => i.name)
+    options.io.error(
+      `Invalid input: ${names.length > 0 ? names.join(', ') : 'a secret input'} is shorter than ${MIN_SECRET_LENGTH} characters, too short to keep out of logs safely; no real key is that short: check the secret's value.`
+    )
+    return { exitCode: 1, reports: [], outputs: {} }
+  }
+  const io = safeIo(options.io)
+  for (const secret of secrets) io.setSecret(secret)
 
   for (const warning of foreignInputs(options.read, provider, options.providers ?? registry)) io.warning(warning)
 
@@ -101,7 +111,7 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
     timing.startedAt = clock.now()
     const timedLimiter = limiter && timed(limiter, clock, timing)
     try {
-      await step.run({
+      const run = step.run({
         providerTitle: provider.title,
         common,
         target: report.target,
@@ -113,6 +123,12 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
         limiter: timedLimiter,
         spareRequests
       })
+      // Requests are bounded each; this bounds the whole: a provider still busy well after the timeout is left behind,
+      // so that outputs, summary and verdict always come within timeout + a few seconds.
+      if ((await untilHardStop(run, clock, deadline + HARD_STOP_AFTER_DEADLINE_MS)) === 'stopped') {
+        report.status = report.status === undefined || ACTIVE_STATUSES.includes(report.status) ? 'timed_out' : report.status
+        report.error ??= `The ${provider.title} ${common.action} of this ${noun} was still busy ${formatDuration(HARD_STOP_AFTER_DEADLINE_MS)} after the timeout (${formatDuration(common.timeoutMs)}); the action stopped waiting for it.`
+      }
     } catch (error) {
       if (error instanceof AbortedError || signal.aborted) {
         report.status = 'cancelled'
@@ -131,11 +147,20 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
     passed: passes(report, common.actionKind, { wait: common.wait, warningsPass })
   }))
 
-  const outputs = outputsFor(reports, several)
+  // Written whatever the bodies held: each output is bounded and one-line, and one failing does not stop the others.
+  const outputs = outputsFor(
+    reports,
+    several,
+    judged.map((j) => j.passed)
+  )
   await io.group('Outputs', async () => {
     for (const [name, value] of Object.entries(outputs)) {
-      io.info(`${name} = ${name === Outputs.result || name === Outputs.results ? abbreviate(value) : value}`)
-      io.setOutput(name, value)
+      try {
+        io.info(`${name} = ${name === Outputs.result || name === Outputs.results ? abbreviate(value) : value}`)
+        io.setOutput(name, value)
+      } catch (error) {
+        io.warning(`Could not set the output ${name}: ${errorMessage(error)}`)
+      }
     }
   })
 
@@ -179,12 +204,16 @@ export function foreignInputs(read: InputReader, provider: RegisteredProvider, a
   return warnings
 }
 
-/** Every output known, as strings; for several targets the `status` is the worst and `results` lists each. */
-export function outputsFor(reports: Report[], several: boolean): Record<string, string> {
+/**
+ * Every output known, as strings; for several targets the `status` is the worst and `results` lists each. Text outputs
+ * are one line (no provider-chosen newline), `result` and `results` are JSON bounded well under GitHub's 1 MB.
+ * `passed` (one per report) lets a target that failed on its job's status carry its reason as `error` in `results`.
+ */
+export function outputsFor(reports: Report[], several: boolean, passed?: boolean[]): Record<string, string> {
   const outputs: Record<string, string> = {}
   const set = (name: string, value: unknown): void => {
     if (value === undefined || value === null || value === '') return
-    outputs[name] = typeof value === 'string' ? value : JSON.stringify(value)
+    outputs[name] = typeof value === 'string' ? oneLine(value, 2000) : boundedJson(value)
   }
   if (!several && reports.length === 1) {
     const [r] = reports
@@ -206,14 +235,15 @@ export function outputsFor(reports: Report[], several: boolean): Record<string, 
   }
   set(
     Outputs.results,
-    reports.map((r) => {
-      const entry: Record<string, unknown> = { target: r.target }
-      if (r.jobId !== undefined) entry.job_id = r.jobId
+    reports.map((r, i) => {
+      const entry: Record<string, unknown> = r.targetNoun === undefined ? { target: r.target } : {}
+      if (r.jobId !== undefined) entry.job_id = oneLine(r.jobId, 200)
       if (r.status !== undefined) entry.status = r.status
-      if (r.providerStatus !== undefined) entry.provider_status = r.providerStatus
+      if (r.providerStatus !== undefined) entry.provider_status = oneLine(r.providerStatus, 200)
       if (r.jobUrl !== undefined) entry.job_url = r.jobUrl
       if (r.rowsSynced !== undefined) entry.rows_synced = r.rowsSynced
-      if (r.error !== undefined) entry.error = r.error
+      const error = r.error ?? (passed?.[i] === false ? r.message : undefined)
+      if (error !== undefined) entry.error = oneLine(error, 1000)
       return entry
     })
   )
@@ -248,18 +278,61 @@ function abbreviate(value: string): string {
   return value.length > 200 ? `${value.slice(0, 197)}...` : value
 }
 
-/** A last line of defence: whatever a provider says, no secret value reaches the log, outputs or summary. */
-export function redactingIo(io: Io, secrets: string[]): Io {
-  if (secrets.length === 0) return io
-  const redact = (text: string): string => secrets.reduce((t, s) => t.split(s).join('***'), text)
+/** Secrets shorter than this are refused as bad input: redacting them would corrupt unrelated text. */
+export const MIN_SECRET_LENGTH = 4
+/** How long after the timeout a target's work may go on before the step stops waiting for it. */
+export const HARD_STOP_AFTER_DEADLINE_MS = 3500
+
+/** The forms a secret may take in text: as it is, URL-encoded, base64, and escaped inside JSON. */
+export function secretForms(secret: string): string[] {
+  const forms = [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64'), JSON.stringify(secret).slice(1, -1)]
+  return [...new Set(forms)].filter((f) => f.length >= MIN_SECRET_LENGTH)
+}
+
+/**
+ * The one path every message, output and summary takes out of the action (GitHub runner and CLI alike):
+ * - every secret, registered before use or obtained later (access tokens, renewed ones), is masked by the runner and
+ *   redacted by the action itself, in each of its forms (secretForms);
+ * - every log line is neutralised (neutraliseLog): provider text can never start a workflow command.
+ */
+export function safeIo(io: Io): Io & { redact(text: string): string } {
+  const secrets = new Set<string>()
+  let ordered: string[] = []
+  const redact = (text: string): string => ordered.reduce((t, s) => t.split(s).join('***'), text)
+  const log = (text: string): string => neutraliseLog(redact(text))
   return {
-    info: (m) => io.info(redact(m)),
-    warning: (m) => io.warning(redact(m)),
-    error: (m) => io.error(redact(m)),
-    debug: (m) => io.debug(redact(m)),
-    group: (name, fn) => io.group(redact(name), fn),
-    setSecret: (v) => io.setSecret(v),
+    redact,
+    info: (m) => io.info(log(m)),
+    warning: (m) => io.warning(log(m)),
+    error: (m) => io.error(log(m)),
+    debug: (m) => io.debug(log(m)),
+    group: (name, fn) => io.group(neutraliseLog(oneLine(redact(name))), fn),
+    setSecret: (value) => {
+      for (const form of secretForms(value)) {
+        if (secrets.has(form)) continue
+        secrets.add(form)
+        io.setSecret(form)
+      }
+      // Longest first, so that no shorter secret breaks up a longer one before it is replaced.
+      ordered = [...secrets].sort((a, b) => b.length - a.length)
+    },
     setOutput: (name, value) => io.setOutput(name, redact(value)),
     writeSummary: (markdown) => io.writeSummary(redact(markdown))
+  }
+}
+
+/**
+ * Resolves 'done' when `work` settles (rethrowing its error), or 'stopped' at `stopAt` if it has not by then. A real
+ * timer, not the injected clock: it is a safety net for wall time (and a fake clock's sleeps return at once).
+ */
+async function untilHardStop(work: Promise<void>, clock: Clock, stopAt: number): Promise<'done' | 'stopped'> {
+  let timer: NodeJS.Timeout | undefined
+  const stop = new Promise<'stopped'>((resolve) => {
+    timer = setTimeout(() => resolve('stopped'), Math.min(MAX_TIMER_MS, Math.max(0, stopAt - clock.now())))
+  })
+  try {
+    return await Promise.race([work.then(() => 'done' as const), stop])
+  } finally {
+    clearTimeout(timer)
   }
 }

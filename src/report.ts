@@ -32,6 +32,11 @@ export interface Report {
   action: string
   /** The target as the user gave it (connector id, connection id, sync id or slug). */
   target: string
+  /**
+   * What `target` names when it is not one of the provider's usual targets (Airbyte: `Job`, for WAIT/STATUS/CANCEL
+   * without connection_id, until the job names its connection). The summary says so, and `results` gives no `target`.
+   */
+  targetNoun?: string
   /** The name people know the target by, when the provider told us (connector schema, connection name, sync slug). */
   targetName?: string
   /** The target's id, when the user named it otherwise (a Hightouch sync given by slug): shown beside its name. */

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from './clock.js'
 import { parseDuration } from './duration.js'
 import { InputError } from './errors.js'
 import { readBoolean, type InputReader } from './inputs.js'
@@ -135,11 +136,22 @@ export function readSettings(read: InputReader, providers: Record<string, Regist
   return { common, provider, step }
 }
 
+/** The longest duration input: what a timer can hold (2^31 - 1 ms, about 24.8 days). */
+export const MAX_DURATION_MS = MAX_TIMER_MS
+/** MAX_DURATION_MS in the inputs' own syntax. */
+export const MAX_DURATION_TEXT = '24d20h31m23s'
+
 function readDurationInput(read: InputReader, name: string, fallback: string, problems: string[]): number {
   const text = read(name)
   const ms = parseDuration(text === '' ? fallback : text)
   if (ms === undefined) {
     problems.push(`${name} must be a duration such as 90s, 45m, 2h, 1h30m or a number of seconds, got "${text}"`)
+    return 0
+  }
+  if (ms > MAX_DURATION_MS) {
+    problems.push(
+      `${name} must be at most ${MAX_DURATION_TEXT} (${MAX_DURATION_MS} ms, about 24.8 days: the longest a timer can hold), got "${text}"`
+    )
     return 0
   }
   return ms

@@ -1,5 +1,6 @@
 import type { Status } from './constants.js'
 import type { Report, SummaryTable } from './report.js'
+import { oneLine } from './text.js'
 import { labelParts, plainLabel, renderTimeline, shortId } from './timeline.js'
 
 const ICONS: Partial<Record<Status, string>> = {
@@ -19,49 +20,78 @@ export interface SummaryTarget {
   passed: boolean
 }
 
-/** Escapes text for a markdown table cell. */
-export function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>')
+const HTML: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;' }
+
+/**
+ * Provider text (or any text) shown as text in markdown: HTML, emphasis, links, images, code, pipes and headings are
+ * escaped, and `://`, `www.` and `@` are broken so that GitHub does not autolink them. Line breaks become `<br>` (the
+ * action's own markup) or, with `breaks: false`, spaces. Only the action's own links (jobLink) are links.
+ */
+export function escapeMarkdown(text: string, { breaks = true, max = 2000 } = {}): string {
+  const lines = text.split(/\r\n|\r|\n|\u2028|\u2029/).map((line) =>
+    oneLine(line, max)
+      .replace(/[\\`*[\]#!|~@]/g, '\\$&')
+      // An underscore inside a word (if_running, setup_state) emphasises nothing; one at a word's edge could.
+      .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
+      .replace(/[<>&]/g, (c) => HTML[c])
+      .replace(/:\/\//g, '\\://')
+      .replace(/\b(www)\./gi, '$1\\.')
+  )
+  const joined = lines.join(breaks ? '<br>' : ' ')
+  return joined.length > max ? `${joined.slice(0, max)}…` : joined
 }
 
+/** Escapes text for a markdown table cell. */
+export function cell(text: string): string {
+  return escapeMarkdown(text)
+}
+
+/** An id or name the action shows as code: as code when it is plain, else as escaped text (no backtick can break out). */
+function code(text: string): string {
+  return /^[A-Za-z0-9_.@:+/=…-]{1,200}$/.test(text) ? `\`${text}\`` : escapeMarkdown(text, { breaks: false, max: 200 })
+}
+
+/** Icons follow the verdict: a target that passed never shows ❌, one that failed never shows ✅. */
 function icon(target: SummaryTarget): string {
   const status = target.report.status
   if (target.report.error !== undefined && !status) return '❌'
-  return (status && ICONS[status]) ?? (target.passed ? 'ℹ️' : '❌')
+  const shown = status ? ICONS[status] : undefined
+  if (target.passed) return shown && GOOD_ICONS.has(shown) ? shown : 'ℹ️'
+  return shown && !GOOD_ICONS.has(shown) ? shown : '❌'
 }
+
+const GOOD_ICONS = new Set(['✅', '⏳', '⚠️'])
 
 function table(t: SummaryTable): string {
   const lines: string[] = []
-  if (t.title) lines.push(`**${t.title}**`, '')
+  if (t.title) lines.push(`**${escapeMarkdown(t.title)}**`, '')
   lines.push(`| ${t.header.map(cell).join(' | ')} |`)
   lines.push(`| ${t.header.map(() => '---').join(' | ')} |`)
   for (const row of t.rows) lines.push(`| ${row.map(cell).join(' | ')} |`)
   return lines.join('\n')
 }
 
+/** The action's own link, built from ids it validated: the only link in a summary. */
 function jobLink(report: Report): string {
-  if (!report.jobId) return report.jobUrl ? `[open](${report.jobUrl})` : '—'
-  return report.jobUrl ? `[\`${report.jobId}\`](${report.jobUrl})` : `\`${report.jobId}\``
+  const url = safeUrl(report.jobUrl)
+  if (!report.jobId) return url ? `[open](${url})` : '—'
+  return url ? `[${code(report.jobId)}](${url})` : code(report.jobId)
+}
+
+/** An https URL with nothing in it that could end a markdown link early; anything else is no link. */
+function safeUrl(url: string | undefined): string | undefined {
+  return url && /^https?:\/\/[^\s()<>"'`\\[\]|]+$/.test(url) ? url : undefined
 }
 
 function statusText(report: Report): string {
   if (!report.status) return report.error !== undefined ? 'error' : '—'
-  const provider = report.providerStatus && report.providerStatus !== report.status ? ` (\`${report.providerStatus}\`)` : ''
+  const provider = report.providerStatus && report.providerStatus !== report.status ? ` (${code(report.providerStatus)})` : ''
   return `**${report.status}**${provider}`
 }
 
-/** Provider text as plain markdown text: no emphasis, link, code span or HTML of its own, and safe in a table cell. */
+/** Provider text as plain markdown text on one line: no emphasis, link, code span or HTML of its own. */
 export function plainText(text: string): string {
-  return cell(text.replace(/\s+/g, ' ').trim())
-    .replace(/[`*_[\]~!#]/g, (c) => `\\${c}`)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-}
-
-/** A code span that stays one, whatever the id holds. */
-function code(text: string): string {
-  return text.includes('`') ? `<code>${plainText(text)}</code>` : `\`${text.replace(/\|/g, '\\|')}\``
+  return escapeMarkdown(text, { breaks: false, max: 200 })
 }
 
 /** The target as people know it: its name beside its id (shortened in the overview), or its id alone. */
@@ -91,7 +121,7 @@ export function withoutId(message: string, report: Report): string {
 function details(target: SummaryTarget, targetNoun: string): string {
   const { report } = target
   const rows: [string, string][] = [
-    [targetNoun, targetLabel(report)],
+    [report.targetNoun ?? targetNoun, targetLabel(report)],
     ['Action', report.action],
     ['Job', jobLink(report)],
     ['Status', statusText(report)]
@@ -102,12 +132,12 @@ function details(target: SummaryTarget, targetNoun: string): string {
     [
       '| | |',
       '| --- | --- |',
-      // The target's label is escaped already.
-      ...rows.map(([l, v], i) => `| ${l} | ${i === 0 ? v : v.includes('`') || v.includes('](') ? v.replace(/\|/g, '\\|') : cell(v)} |`)
+      // The first rows are the action's own markup (built from escaped parts); facts are text, escaped whole.
+      ...rows.map(([l, v], i) => `| ${i < 4 ? l : cell(l)} | ${i < 4 ? v : cell(v)} |`)
     ].join('\n')
   ]
-  if (report.error !== undefined) parts.push(`> **Error:** ${report.error.replace(/\n/g, '\n> ')}`)
-  else if (report.message) parts.push(`> ${report.message.replace(/\n/g, '\n> ')}`)
+  if (report.error !== undefined) parts.push(`> **Error:** ${escapeMarkdown(report.error, { max: 4000 })}`)
+  else if (report.message) parts.push(`> ${escapeMarkdown(report.message, { max: 4000 })}`)
   for (const t of report.tables) parts.push(table(t))
   return parts.join('\n\n')
 }
@@ -122,7 +152,7 @@ export function renderSummary(providerTitle: string, targetNoun: string, targets
     const { report } = target
     const outcome = report.status ?? (report.error !== undefined ? 'error' : 'done')
     const timeline = renderTimeline(targets)
-    return `### ${icon(target)} ${providerTitle} ${report.action}: \`${report.target}\` ${outcome}\n\n${timeline ? `${timeline}\n\n` : ''}${details(target, targetNoun)}\n`
+    return `### ${icon(target)} ${providerTitle} ${report.action}: ${code(report.target)} ${outcome}\n\n${timeline ? `${timeline}\n\n` : ''}${details(target, targetNoun)}\n`
   }
   const failed = targets.filter((t) => !t.passed).length
   const headline = failed === 0 ? '✅' : '❌'
@@ -144,8 +174,15 @@ export function renderSummary(providerTitle: string, targetNoun: string, targets
     )
   }
   for (const target of targets) {
-    const label = plainLabel(target.report).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-    lines.push('', `<details><summary>${icon(target)} ${label}</summary>`, '', details(target, targetNoun), '', '</details>')
+    lines.push(
+      '',
+      // An HTML line: markdown is not read there, so only HTML is escaped.
+      `<details><summary>${icon(target)} ${oneLine(plainLabel(target.report), 200).replace(/[<>&]/g, (c) => HTML[c])}</summary>`,
+      '',
+      details(target, targetNoun),
+      '',
+      '</details>'
+    )
   }
   return `${lines.join('\n')}\n`
 }

@@ -1,15 +1,27 @@
 import type { Clock } from '../clock.js'
 
 /**
- * Work after the step's deadline or the workflow's cancellation (cancelling the remote job, restoring a schedule)
- * gets this budget of its own: the runner kills the process 7.5 s after cancelling it, and the step must end within
+ * Cancelling the remote job after the workflow's cancellation gets this budget of its own: the runner kills the
+ * process 7.5 s after cancelling it, and outputs and the summary must still be written.
+ */
+export const CLEANUP_AFTER_ABORT_MS = 4000
+/**
+ * Work after the step's timeout (cancelling the job, restoring a schedule) gets this much: the step must end within
  * `timeout` + 5 s whatever the server does.
  */
-export const CLEANUP_BUDGET_MS = 4000
-/** One request during cleanup waits at most this long, so that a retry still fits in the budget. */
+export const CLEANUP_AFTER_TIMEOUT_MS = 2000
+/** One request during cleanup waits at most this long. */
 export const CLEANUP_REQUEST_TIMEOUT_MS = 2000
 
-/** The deadline and request timeout for cleanup starting now. */
-export function cleanupWindow(clock: Clock, requestTimeoutMs: number): { deadline: number; requestTimeoutMs: number } {
-  return { deadline: clock.now() + CLEANUP_BUDGET_MS, requestTimeoutMs: Math.min(CLEANUP_REQUEST_TIMEOUT_MS, requestTimeoutMs) }
+/** The deadline and request timeout for cleanup starting now; no request outlives the deadline (`strict`). */
+export function cleanupWindow(
+  clock: Clock,
+  requestTimeoutMs: number,
+  afterAbort: boolean
+): { deadline: number; requestTimeoutMs: number; strictDeadline: true } {
+  return {
+    deadline: clock.now() + (afterAbort ? CLEANUP_AFTER_ABORT_MS : CLEANUP_AFTER_TIMEOUT_MS),
+    requestTimeoutMs: Math.min(CLEANUP_REQUEST_TIMEOUT_MS, requestTimeoutMs),
+    strictDeadline: true
+  }
 }

@@ -46,7 +46,7 @@ export async function runTarget<S, A>(provider: Provider<S, A>, ctx: TargetConte
 /** The options every API client of a target is built from; `window` for cleanup or other budgets of their own. */
 export function clientOptions(
   ctx: TargetContext<unknown>,
-  window: { signal?: AbortSignal; deadline: number; requestTimeoutMs: number } = {
+  window: { signal?: AbortSignal; deadline: number; requestTimeoutMs: number; strictDeadline?: boolean } = {
     signal: ctx.signal,
     deadline: ctx.deadline,
     requestTimeoutMs: ctx.common.requestTimeoutMs
@@ -63,5 +63,8 @@ export function cleanupClientOptions(
   ctx: TargetContext<unknown>,
   afterAbort: boolean
 ): Omit<ApiClientOptions, 'auth' | 'headers' | 'parseError'> {
-  return clientOptions(ctx, { signal: afterAbort ? undefined : ctx.signal, ...cleanupWindow(ctx.clock, ctx.common.requestTimeoutMs) })
+  return clientOptions(ctx, {
+    signal: afterAbort ? undefined : ctx.signal,
+    ...cleanupWindow(ctx.clock, ctx.common.requestTimeoutMs, afterAbort)
+  })
 }

@@ -1,6 +1,7 @@
 import type { Log } from '../io.js'
+import { logExcerpt } from '../text.js'
 
-/** STATUS shows what the provider answered, as indented JSON. */
+/** STATUS shows what the provider answered: a bounded excerpt of it, never a whole body (which may be megabytes). */
 export function showBody(log: Pick<Log, 'info'>, body: unknown): void {
-  log.info(JSON.stringify(body, null, 2))
+  log.info(logExcerpt(body))
 }

@@ -84,7 +84,11 @@ export async function triggerOnce<J>(ctx: TargetContext<unknown>, spec: TriggerS
   }
   if (outcome.value === undefined) {
     report.status = 'failed'
-    report.error = `${cause} and no sign of ${spec.what} showed up in the ${formatDuration(clock.now() - sentAt)} after it, so the trigger most likely never reached ${ctx.providerTitle}. The action does not trigger twice: ${spec.advice ?? 'run the step again.'}`
+    const answered = lost.kind === 'malformed' && lost.status !== undefined && lost.status >= 200 && lost.status < 300
+    const verdict = answered
+      ? `${ctx.providerTitle} accepted the request (HTTP ${lost.status}) but named no job to follow`
+      : `the trigger most likely never reached ${ctx.providerTitle}`
+    report.error = `${cause} and no sign of ${spec.what} showed up in the ${formatDuration(clock.now() - sentAt)} after it, so ${verdict}. The action does not trigger twice: ${spec.advice ?? 'run the step again.'}`
     return { kind: 'lost', sentAt, lost }
   }
   log.info(`Found ${spec.describe?.(outcome.value) ?? spec.what}: the trigger did go through. Following it, not triggering again.`)

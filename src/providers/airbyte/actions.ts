@@ -15,6 +15,7 @@ import {
   hasEnded,
   isKnownStatus,
   jobFacts,
+  isUuid,
   normalStatus,
   waitingNote,
   type AirbyteJob
@@ -87,7 +88,7 @@ const wait: Action = {
   kind: 'wait',
   async run(ctx, api) {
     const jobId = ctx.settings.jobId as string
-    ctx.report.jobId = jobId
+    jobTarget(ctx)
     const job = await ctx.log.group(`Reading Airbyte job ${jobId}`, () => api.job(jobId))
     checkConnection(ctx, job)
     record(ctx, job)
@@ -100,6 +101,7 @@ const status: Action = {
   kind: 'report',
   async run(ctx, api) {
     const jobId = ctx.settings.jobId as string
+    jobTarget(ctx)
     const job = await ctx.log.group(`Reading Airbyte job ${jobId}`, async () => {
       const read = await api.job(jobId)
       showBody(ctx.log, read)
@@ -116,6 +118,7 @@ const cancel: Action = {
   kind: 'report',
   async run(ctx, api) {
     const jobId = ctx.settings.jobId as string
+    jobTarget(ctx)
     const { cancelled, job } = await ctx.log.group(`Cancelling Airbyte job ${jobId}`, () =>
       cancelIfUnfinished(ctx, api, jobId, (read) => checkConnection(ctx, read))
     )
@@ -126,6 +129,11 @@ const cancel: Action = {
 }
 
 export const AIRBYTE_ACTIONS = { SYNC: start, RESET: start, CLEAR: start, WAIT: wait, STATUS: status, CANCEL: cancel }
+
+/** WAIT, STATUS and CANCEL without connection_id: the target is the job, not a connection (until the job names one). */
+function jobTarget(ctx: Ctx): void {
+  if (!ctx.settings.connectionIds.includes(ctx.target)) ctx.report.targetNoun = 'Job'
+}
 
 /** One Auth per step, so that every target shares its token. */
 const auths = new WeakMap<AirbyteSettings, Auth | undefined>()
@@ -158,7 +166,11 @@ function record(ctx: Ctx, job: AirbyteJob): void {
   if (job.rowsSynced !== undefined) report.rowsSynced = job.rowsSynced
   const connectionId = job.connectionId ?? (settings.connectionIds.includes(ctx.target) ? ctx.target : undefined)
   report.jobUrl = connectionUrl(ctx.common.baseUrl, settings.workspaceId, connectionId) ?? report.jobUrl
-  if (connectionId && connectionId !== ctx.target) report.targetName = `connection ${connectionId}`
+  if (report.targetNoun === 'Job' && connectionId && isUuid(connectionId)) {
+    // The job named its connection: that is the target the summary and `results` show.
+    report.target = connectionId
+    report.targetNoun = undefined
+  }
   for (const [label, value] of jobFacts(job)) setFact(report, label, value)
   // A stable order in the summary, whichever fact became known first; the action's own facts come after.
   report.facts.sort(([a], [b]) => factRank(a) - factRank(b))
@@ -353,7 +365,8 @@ export async function cancelAfterAbort(ctx: Ctx): Promise<void> {
   }
   // Not the aborted signal: the job must be cancelled after it.
   const api = airbyteClient(ctx, { afterAbort: true })
-  let jobId = report.jobId
+  // WAIT's job is known from the start, even before an answer about it came.
+  let jobId = report.jobId ?? ctx.settings.jobId
   try {
     if (jobId === undefined && report.triggeredAt !== undefined) {
       // The creation request was in flight: find the job it may have created.

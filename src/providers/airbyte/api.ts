@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js'
 import { ApiClient, type ApiClientOptions, type ApiLog, type Auth } from '../../http.js'
 import { ApiError } from '../../errors.js'
+import { oneLine } from '../../text.js'
 import { readJob, readJobList, type AirbyteJob, type JobType } from './model.js'
 
 export const AIRBYTE_BASE_URL = 'https://api.airbyte.com/v1'
@@ -32,6 +33,14 @@ export function parseAirbyteError(_status: number, body: unknown): { code?: stri
     text(data?.resourceType) && text(data?.resourceId) ? `${String(data?.resourceType)} ${String(data?.resourceId)} not found` : undefined
   const embedded = Array.isArray(b._embedded?.errors) ? text(b._embedded.errors[0]?.message) : undefined
   return { code, message: text(data?.message) ?? notFound ?? embedded ?? text(b.detail) ?? text(b.message) }
+}
+
+/** Airbyte answered about a job other than the one asked for (another id, connection or job type). */
+export class WrongJobError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'WrongJobError'
+  }
 }
 
 /** How the action authenticates to Airbyte: application credentials, a ready token, or none (auth off). */
@@ -108,9 +117,20 @@ export class ApplicationTokenAuth implements Auth {
         cause: 'the answer lacks access_token'
       })
     }
+    // A token is sent as a header: only printable ASCII without spaces (a JWT) is one.
+    if (!/^[\x21-\x7e]{4,8192}$/.test(body.access_token)) {
+      throw new ApiError({
+        kind: 'malformed',
+        request: 'POST /applications/token',
+        status: response.status,
+        cause: 'its access_token is not a token (it holds spaces, line breaks or other characters no header may carry)'
+      })
+    }
     const lifetimeMs = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in * 1000 : undefined
     // Counted from when the request was sent, so the token is renewed before the server's clock says it ended.
     const renewAt = lifetimeMs === undefined ? undefined : sentAt + lifetimeMs - Math.min(TOKEN_RENEW_MARGIN_MS, lifetimeMs / 2)
+    // Masked (in the runner's log and the action's own redaction) before its first use.
+    log.setSecret?.(body.access_token)
     this.token = { value: body.access_token, renewAt }
     log.debug(
       lifetimeMs === undefined
@@ -149,18 +169,36 @@ export class AirbyteApi {
    */
   async createJob(connectionId: string, jobType: JobType, timeoutMs: number): Promise<AirbyteJob> {
     const response = await this.client.post<unknown>('jobs', { connectionId, jobType }, { timeoutMs })
-    return readJob(response.data, 'POST /jobs')
+    const job = readJob(response.data, 'POST /jobs')
+    // The job must be the one asked for: a job of another connection or type is not followed (nor reported as ours).
+    const otherConnection = job.connectionId !== undefined && job.connectionId.toLowerCase() !== connectionId.toLowerCase()
+    const otherType = job.jobType !== undefined && job.jobType.toLowerCase() !== jobType
+    if (otherConnection || otherType) {
+      throw new WrongJobError(
+        `Airbyte answered POST /jobs with job ${job.jobId} (${otherType ? `a ${oneLine(job.jobType ?? '', 40)}` : 'a job'}${otherConnection ? ` of connection ${oneLine(job.connectionId ?? '', 60)}` : ''}), not the ${jobType} of connection ${connectionId} the action asked for. The action does not follow it: check connection ${connectionId} in Airbyte.`
+      )
+    }
+    return job
   }
 
   async job(jobId: string | number): Promise<AirbyteJob> {
     const response = await this.client.get<unknown>(`jobs/${encodeURIComponent(String(jobId))}`)
-    return readJob(response.data, `GET /jobs/${jobId}`)
+    const job = readJob(response.data, `GET /jobs/${jobId}`)
+    if (String(job.jobId) !== String(jobId)) {
+      throw new WrongJobError(
+        `Airbyte answered GET /jobs/${jobId} with job ${job.jobId}: the action trusts no answer about another job (nor cancels it). Check base_url and job_id.`
+      )
+    }
+    return job
   }
 
   /** A connection's jobs, newest first. */
   async jobs(connectionId: string, limit = 10): Promise<AirbyteJob[]> {
     const response = await this.client.get<unknown>('jobs', { query: { connectionId, orderBy: 'createdAt|DESC', limit } })
-    return readJobList(response.data, `GET /jobs?connectionId=${connectionId}`)
+    // A job of another connection is never taken for one of this connection's.
+    return readJobList(response.data, `GET /jobs?connectionId=${connectionId}`).filter(
+      (job) => job.connectionId === undefined || job.connectionId.toLowerCase() === connectionId.toLowerCase()
+    )
   }
 
   /** A connection's `name`, for naming it in the summary; one attempt only (it is not worth a retry). */
@@ -176,6 +214,12 @@ export class AirbyteApi {
    */
   async cancel(jobId: string | number): Promise<AirbyteJob> {
     const response = await this.client.delete<unknown>(`jobs/${encodeURIComponent(String(jobId))}`, { maxAttempts: 1 })
-    return readJob(response.data, `DELETE /jobs/${jobId}`)
+    const job = readJob(response.data, `DELETE /jobs/${jobId}`)
+    if (String(job.jobId) !== String(jobId)) {
+      throw new WrongJobError(
+        `Airbyte answered DELETE /jobs/${jobId} with job ${job.jobId}; the action trusts no answer about another job.`
+      )
+    }
+    return job
   }
 }

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../duration.js'
 import { AbortedError, ApiError, errorMessage } from '../../errors.js'
-import { CLEANUP_BUDGET_MS } from '../../jobs/cleanup.js'
+import { CLEANUP_AFTER_ABORT_MS } from '../../jobs/cleanup.js'
 import { cleanupClientOptions, clientOptions } from '../../jobs/run.js'
 import { triggerOnce, type TriggerOutcome } from '../../jobs/trigger.js'
 import { timedOut, watchJob } from '../../jobs/watch.js'
@@ -14,7 +14,7 @@ import {
   describeNodes,
   describeTests,
   emptyAggregate,
-  escapeText,
+  flatText,
   failedStep,
   isoTime,
   jobName,
@@ -94,7 +94,7 @@ export function record(ctx: Ctx, run: DbtRun): void {
   const ran = parseClock(run.run_duration)
   if (ran !== undefined && run.started_at) setFact(report, 'Run duration', formatDuration(ran))
   if (typeof run.status_message === 'string' && run.status_message.trim() !== '') {
-    setFact(report, 'Status message', escapeText(run.status_message, 300))
+    setFact(report, 'Status message', flatText(run.status_message, 300))
   }
   report.facts.push(...facts)
 }
@@ -339,7 +339,7 @@ export async function readResults(ctx: Ctx, api: DbtCloudApi, run: DbtRun): Prom
   if (run.status === 20 && aggregate.problems.length === 0) {
     failed = failedStep(steps)
     if (failed) {
-      setFact(report, 'Failed step', `${failed.index}: ${escapeText(failed.name ?? '', 200)}`)
+      setFact(report, 'Failed step', `${failed.index}: ${flatText(failed.name ?? '', 200)}`)
       const tail = logTailTable(failed)
       if (tail) tables.push(tail)
     }
@@ -476,7 +476,7 @@ export async function cancelAfterAbort(ctx: Ctx): Promise<void> {
     ctx.log.info('cancel_on_abort is false: the dbt Cloud run goes on.')
     return
   }
-  const until = ctx.clock.now() + CLEANUP_BUDGET_MS
+  const until = ctx.clock.now() + CLEANUP_AFTER_ABORT_MS
   // Not the aborted signal: the run must be cancelled after it.
   const api = dbtCloudClient(ctx, true)
   let runId = ctx.report.jobId

@@ -1,6 +1,6 @@
 import { ApiClient, type ApiClientOptions } from '../../http.js'
 import { ApiError } from '../../errors.js'
-import { escapeText, readJob, readRun, readRunList, type DbtJob, type DbtRun } from './model.js'
+import { flatText, readJob, readRun, readRunList, type DbtJob, type DbtRun } from './model.js'
 
 export const DBT_CLOUD_BASE_URL = 'https://cloud.getdbt.com'
 
@@ -35,7 +35,7 @@ export function parseDbtCloudError(_status: number, body: unknown): { code?: str
       : []
   const message = [user, fields.length > 0 ? fields.join('; ') : undefined].filter(Boolean).join(' ')
   // Provider text reaches the log and the summary: made inert here, once, for every message built from it.
-  return { message: message === '' ? undefined : escapeText(message, 500) }
+  return { message: message === '' ? undefined : flatText(message, 500) }
 }
 
 /** `include_related` as dbt Cloud reads it: a JSON list in one parameter. */

@@ -301,13 +301,13 @@ export function describeNodes(a: Aggregate): string {
  * can start or end in it. Line breaks become spaces,
  * and the text is cut to `max` characters.
  */
-export function escapeText(text: string, max = 500): string {
+export function flatText(text: string, max = 500): string {
   const flat = text
     .replace(/\r?\n|\r/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
-  const cut = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
-  return cut.replace(/[&<>[\]`|\\]/g, (c) => `&#${c.charCodeAt(0)};`)
+  // The summary escapes every cell (HTML, markdown, pipes): here it is only made one line and short.
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
 /** The most failing and warning tests and erroring models listed one by one. */
@@ -337,10 +337,10 @@ export function problemsTable(a: Aggregate): SummaryTable | undefined {
     .slice(0, MAX_PROBLEMS)
     .map((p) => [
       p.status,
-      escapeText(p.uniqueId, 200),
+      flatText(p.uniqueId, 200),
       String(p.step),
       p.failures !== undefined && p.kind === 'test' ? String(p.failures) : '',
-      escapeText(p.message)
+      flatText(p.message)
     ])
   if (sorted.length > MAX_PROBLEMS) rows.push(['…', `${sorted.length - MAX_PROBLEMS} more not shown`, '', '', ''])
   return { title: 'Failing and warning tests, erroring models', header: ['Status', 'Node', 'Step', 'Failures', 'Message'], rows }
@@ -354,7 +354,7 @@ export function stepsTable(steps: DbtRunStep[]): SummaryTable | undefined {
     header: ['#', 'Step', 'Status', 'Duration'],
     rows: steps.map((s) => [
       String(s.index),
-      escapeText(s.name ?? '', 200),
+      flatText(s.name ?? '', 200),
       s.status === undefined ? '' : providerStatus({ status: s.status, status_humanized: s.status_humanized }),
       stepDuration(s)
     ])
@@ -382,9 +382,9 @@ export function logTailTable(step: DbtRunStep): SummaryTable | undefined {
   if (lines.length === 0) return undefined
   const tail = lines.slice(-LOG_TAIL_LINES)
   return {
-    title: `Last ${tail.length} log lines of step ${step.index} (${escapeText(step.name ?? 'unnamed', 120)})`,
+    title: `Last ${tail.length} log lines of step ${step.index} (${flatText(step.name ?? 'unnamed', 120)})`,
     header: ['Log'],
-    rows: tail.map((l) => [escapeText(l, 300)])
+    rows: tail.map((l) => [flatText(l, 300)])
   }
 }
 
@@ -411,7 +411,7 @@ export function runUrl(baseUrl: string, accountId: string, run: Pick<DbtRun, 'id
 
 /** A job name fit for log lines and the summary: one line, no markdown, at most 100 characters. */
 export function jobName(job: DbtJob | undefined): string | undefined {
-  return typeof job?.name === 'string' && job.name.trim() !== '' ? escapeText(job.name, 100) : undefined
+  return typeof job?.name === 'string' && job.name.trim() !== '' ? flatText(job.name, 100) : undefined
 }
 
 /** Why dbt Cloud cannot rerun a run, in words. */

@@ -44,8 +44,24 @@ const status: Action = {
         : `No sync has ended since ${job.baseline ?? 'the connector was created'}; sync_state is ${connection.status.sync_state}.`
     } else {
       ctx.report.status = normalStatus(connection)
-      ctx.report.message = `Connector ${ctx.target} is ${ctx.report.status} (sync_state ${connection.status.sync_state}).`
+      ctx.report.message = `Connector ${ctx.target} ${describeConnectorStatus(ctx.report.status)} (sync_state ${connection.status.sync_state}).`
     }
+  }
+}
+
+/** A connector's STATUS in words: "is syncing", "last synced successfully", never "is failed". */
+export function describeConnectorStatus(status: string): string {
+  switch (status) {
+    case 'running':
+      return 'is syncing'
+    case 'succeeded':
+      return 'is idle; its last sync succeeded'
+    case 'failed':
+      return 'is idle; its last sync failed'
+    case 'unknown':
+      return 'has never completed a sync'
+    default:
+      return `is ${status}`
   }
 }
 
@@ -160,6 +176,8 @@ async function startOrResync(ctx: Ctx, api: FivetranApi): Promise<void> {
     changedSchedule = await log.group(`Switching connector ${target} to a manual schedule`, async () => {
       try {
         await api.setScheduleType(target, 'manual')
+        // The summary shows the schedule as it is now, not as read before the switch.
+        setFact(report, 'Schedule type', 'manual')
         log.info(
           `schedule_type: ${originalSchedule ?? 'unknown'} → manual (so Fivetran's own schedule cannot start a sync of its own meanwhile)`
         )

@@ -14,6 +14,7 @@ import {
   durationMs,
   formatCompletion,
   jobsTable,
+  readId,
   rowsSynced,
   runCreatedSince,
   runUrl,
@@ -45,8 +46,10 @@ const sync: Action = {
           return id
         },
         find: async (since) => {
-          const run = runCreatedSince((await api.runsSince(syncId, new Date(since).toISOString())).data, since)
-          return run && String(run.id)
+          // Only runs with a valid id can be followed (and reported as job_id).
+          const runs = (await api.runsSince(syncId, new Date(since).toISOString())).data.filter((r) => readId(r.id) !== undefined)
+          const run = runCreatedSince(runs, since)
+          return run && readId(run.id)
         },
         describe: (runId) => `sync run ${runId}`,
         advice: "look at the sync's runs in Hightouch (a run may be queued behind one in progress), then run the step again."
@@ -124,6 +127,9 @@ async function resolveSync(ctx: Ctx, api: HightouchApi): Promise<string> {
   }
   const found = await log.group(`Finding the sync with slug ${target}`, async () => {
     const s = await api.syncBySlug(target)
+    if (s && readId(s.id) === undefined) {
+      throw new Error(`Hightouch answered with a sync id for slug "${target}" that is not a number; the action does not use it.`)
+    }
     if (s) log.info(`Sync ${target} has id ${String(s.id)}.`)
     return s
   })
@@ -132,7 +138,7 @@ async function resolveSync(ctx: Ctx, api: HightouchApi): Promise<string> {
       `No sync with slug "${target}" in the Hightouch workspace of this API key. Check sync_slug: the slug is shown in the sync's settings in Hightouch (or give its numeric id as sync_id).`
     )
   }
-  const id = String(found.id)
+  const id = readId(found.id) as string
   report.targetName = target
   report.targetId = id
   if (found.disabled === true) log.warning(`Sync ${target} is disabled in Hightouch; its run may not start.`)

@@ -72,7 +72,9 @@ export class HightouchApi {
     const response = await this.client.post<unknown>(path, { fullResync })
     const id = readTriggeredRunId(response.data)
     if (id === undefined) {
-      throw new ApiError({ kind: 'malformed', request: `POST /${path}`, status: response.status, cause: 'the answer lacks the run id' })
+      const given = (response.data as { id?: unknown } | undefined)?.id
+      const cause = given === undefined || given === null ? 'the answer lacks the run id' : 'the run id in the answer is not a number'
+      throw new ApiError({ kind: 'malformed', request: `POST /${path}`, status: response.status, cause })
     }
     return id
   }

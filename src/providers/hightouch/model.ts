@@ -103,12 +103,20 @@ export function readRuns(body: unknown, request: string): HightouchRuns {
   return body as HightouchRuns
 }
 
-/** The run id in the trigger's answer (`{"id": "123"}`), as a string; undefined when it is not there. */
-export function readTriggeredRunId(body: unknown): string | undefined {
-  const id = (body as { id?: unknown } | undefined)?.id
-  if (typeof id === 'number' && Number.isFinite(id)) return String(id)
-  if (typeof id === 'string' && id.trim() !== '') return id.trim()
+/**
+ * An id from an answer (a run id, a sync id) as text, only when it is what Hightouch documents: a whole number, sent
+ * as a number or as a string of digits. Anything else (newlines, shell characters, a workflow command) is undefined:
+ * it never reaches an output, a log line or a URL.
+ */
+export function readId(id: unknown): string | undefined {
+  if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) return String(id)
+  if (typeof id === 'string' && /^\d{1,20}$/.test(id)) return id
   return undefined
+}
+
+/** The run id in the trigger's answer (`{"id": "123"}`), as a string; undefined when it is missing or not a number. */
+export function readTriggeredRunId(body: unknown): string | undefined {
+  return readId((body as { id?: unknown } | undefined)?.id)
 }
 
 /** The sync whose slug is `slug` in a `GET /syncs?slug=` answer; undefined when there is none. */
