@@ -7,6 +7,7 @@ import type { InputReader } from './inputs.js'
 import { prefixedLog, type Io } from './io.js'
 import { providers as registry } from './providers/registry.js'
 import type { Provider } from './providers/types.js'
+import { withTarget } from './ratelimit.js'
 import { newReport, type Report } from './report.js'
 import { isLoopback, readSettings, type Settings } from './settings.js'
 import { renderSummary } from './summary.js'
@@ -77,7 +78,10 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
     }
     const log = several ? prefixedLog(io, report.target) : io
     try {
-      await provider.run({ settings: specific, common, target: report.target, report, log, clock, signal, deadline, limiter })
+      // The wait loops of this target learn from the scope whether to read past runs, and where to note them.
+      await withTarget({ historyEnabled: common.history, report }, () =>
+        provider.run({ settings: specific, common, target: report.target, report, log, clock, signal, deadline, limiter })
+      )
     } catch (error) {
       if (error instanceof AbortedError || signal.aborted) {
         report.status = 'cancelled'

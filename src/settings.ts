@@ -29,6 +29,8 @@ export interface CommonSettings {
   cancelOnAbort: boolean
   /** How many targets run at once (default 10). */
   maxParallel: number
+  /** Read past runs to time the status checks, where the provider lists them (`history`, default true). */
+  history: boolean
 }
 
 export interface Settings<S = unknown> {
@@ -41,6 +43,7 @@ export const DEFAULT_TIMEOUT = '1h'
 export const DEFAULT_POLL_INTERVAL = '30s'
 export const DEFAULT_REQUEST_TIMEOUT = '30s'
 export const DEFAULT_MAX_PARALLEL = 10
+export const MAX_PARALLEL_LIMIT = 1000
 
 /**
  * Reads every input into a typed settings object. All problems are collected and thrown together as one
@@ -70,6 +73,7 @@ export function readSettings(read: InputReader, providers: Record<string, Provid
 
   const wait = readBoolean(read, 'wait', problems) ?? true
   const cancelOnAbort = readBoolean(read, 'cancel_on_abort', problems) ?? true
+  const history = readBoolean(read, 'history', problems) ?? true
   const timeoutMs = readDurationInput(read, 'timeout', DEFAULT_TIMEOUT, problems)
   const pollIntervalMs = readDurationInput(read, 'poll_interval', DEFAULT_POLL_INTERVAL, problems)
   const requestTimeoutMs = readDurationInput(read, 'request_timeout', DEFAULT_REQUEST_TIMEOUT, problems)
@@ -78,8 +82,8 @@ export function readSettings(read: InputReader, providers: Record<string, Provid
   let maxParallel = DEFAULT_MAX_PARALLEL
   if (maxParallelText !== '') {
     maxParallel = /^\d+$/.test(maxParallelText) ? Number(maxParallelText) : NaN
-    if (!(maxParallel >= 1 && maxParallel <= 100)) {
-      problems.push(`max_parallel must be a whole number from 1 to 100, got "${maxParallelText}"`)
+    if (!(maxParallel >= 1 && maxParallel <= MAX_PARALLEL_LIMIT)) {
+      problems.push(`max_parallel must be a whole number from 1 to ${MAX_PARALLEL_LIMIT}, got "${maxParallelText}"`)
     }
   }
 
@@ -105,7 +109,8 @@ export function readSettings(read: InputReader, providers: Record<string, Provid
     baseUrl,
     baseUrlGiven: baseUrlText !== '',
     cancelOnAbort,
-    maxParallel
+    maxParallel,
+    history
   }
   const specific = provider ? provider.readSettings(read, common, problems) : undefined
   if (problems.length > 0) throw new InputError(problems)

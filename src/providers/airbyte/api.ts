@@ -1,7 +1,8 @@
 import type { Clock } from '../../clock.js'
 import { ApiClient, type ApiClientOptions, type ApiLog, type Auth } from '../../http.js'
 import { ApiError } from '../../errors.js'
-import { readJob, readJobList, type AirbyteJob, type JobType } from './model.js'
+import { HISTORY_RUNS } from '../../plan.js'
+import { jobDurationMs, readJob, readJobList, type AirbyteJob, type JobType } from './model.js'
 
 export const AIRBYTE_BASE_URL = 'https://api.airbyte.com/v1'
 
@@ -173,5 +174,19 @@ export class AirbyteApi {
   async cancel(jobId: string | number): Promise<AirbyteJob> {
     const response = await this.client.delete<unknown>(`jobs/${encodeURIComponent(String(jobId))}`, { maxAttempts: 1 })
     return readJob(response.data, `DELETE /jobs/${jobId}`)
+  }
+
+  /**
+   * How long the connection's last few succeeded jobs of this type took (ms, created to last update: the age the
+   * wait loop counts), newest first, in one request.
+   */
+  async pastDurations(connectionId: string, jobType: string): Promise<number[]> {
+    const response = await this.client.get<unknown>('jobs', {
+      query: { connectionId, jobType, status: 'succeeded', orderBy: 'createdAt|DESC', limit: HISTORY_RUNS }
+    })
+    return readJobList(response.data, `GET /jobs?connectionId=${connectionId}&status=succeeded`)
+      .filter((job) => job.status === 'succeeded')
+      .map((job) => jobDurationMs(job))
+      .filter((ms): ms is number => ms !== undefined)
   }
 }

@@ -414,6 +414,7 @@ async function waitForJob(ctx: Ctx, api: AirbyteApi, first: AirbyteJob): Promise
         pollIntervalMs: ctx.common.pollIntervalMs,
         jobStartedAt: createdAt(first) ?? since,
         signal: ctx.signal,
+        history: historyOf(ctx, api, first),
         onTransientError: (error) => log.warning(`Status check failed (${error.message}); checking again.`),
         check: async () => {
           // The job just read or created counts as the first check.
@@ -469,6 +470,13 @@ async function waitForJob(ctx: Ctx, api: AirbyteApi, first: AirbyteJob): Promise
   report.message = result.cancelled
     ? `${timedOut} The action cancelled the job; Airbyte now reports it ${report.providerStatus}.`
     : `${timedOut} The action could not cancel it (still ${result.job.status}): see ${whereToLook(ctx, result.job)}.`
+}
+
+/** The past runs of the job's connection and type (the job's own fields, else the inputs), when the connection is known. */
+function historyOf(ctx: Ctx, api: AirbyteApi, job: AirbyteJob): (() => Promise<number[]>) | undefined {
+  const connectionId = job.connectionId ?? ctx.settings.connectionIds[0]
+  const jobType = job.jobType ?? ctx.settings.jobType
+  return connectionId ? () => api.pastDurations(connectionId, jobType) : undefined
 }
 
 /** Sets the outcome of a job that ended, in words that say what to do next. */

@@ -297,6 +297,7 @@ async function waitForRun(ctx: Ctx, api: HightouchApi, sync: SyncRef, runId: str
         jobStartedAt: startedAt,
         checkFirst,
         signal: ctx.signal,
+        history: () => api.pastDurations(sync.id, clock.now()),
         onTransientError: (error) => log.warning(`Status check failed (${error.message}); checking again.`),
         check: async () => {
           const runs = await api.runs(sync.id, runId)
