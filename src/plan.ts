@@ -9,8 +9,8 @@ export const MIN_POLL_DELAY_MS = 1000
 /** Around the expected end, a check every 4 % of the job's age: a job that ends as expected is seen within 4 %. */
 export const DENSE_AGE_FRACTION = 0.04
 /** While a job is younger than its past runs, this many checks, each this factor apart, lead up to the expected end. */
-export const YOUNG_CHECKS = 3
-export const YOUNG_RATIO = 1.6
+export const YOUNG_CHECKS = 2
+export const YOUNG_RATIO = 2
 /** How many past runs a provider reads: the last few successful runs of the same kind. */
 export const HISTORY_RUNS = 5
 
@@ -58,7 +58,7 @@ export function nextCheckDelay(ageMs: number, maxIntervalMs: number, expected?: 
   if (!expected || age >= expected.toMs) return proportionalDelay(age, maxIntervalMs)
   if (age >= expected.fromMs) {
     const dense = Math.max(MIN_POLL_DELAY_MS, Math.round(age * DENSE_AGE_FRACTION))
-    return Math.max(1, Math.min(maxIntervalMs, dense, Math.max(MIN_POLL_DELAY_MS, Math.ceil(expected.toMs - age))))
+    return Math.max(1, Math.min(dense, Math.max(MIN_POLL_DELAY_MS, Math.ceil(expected.toMs - age))))
   }
   // Young: the next of the checkpoints fromMs / YOUNG_RATIO^k (k = YOUNG_CHECKS .. 0) after this age.
   let next = expected.fromMs
@@ -67,7 +67,7 @@ export function nextCheckDelay(ageMs: number, maxIntervalMs: number, expected?: 
     if (point > age) next = point
     else break
   }
-  return Math.max(MIN_POLL_DELAY_MS, Math.round(next - age))
+  return Math.max(MIN_POLL_DELAY_MS, Math.ceil(next - age))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
