@@ -182,7 +182,9 @@ export class AirbyteApi {
    */
   async pastDurations(connectionId: string, jobType: string): Promise<number[]> {
     const response = await this.client.get<unknown>('jobs', {
-      query: { connectionId, jobType, status: 'succeeded', orderBy: 'createdAt|DESC', limit: HISTORY_RUNS }
+      query: { connectionId, jobType, status: 'succeeded', orderBy: 'createdAt|DESC', limit: HISTORY_RUNS },
+      // Optional: one attempt, and any failure leaves the schedule as it is.
+      maxAttempts: 1
     })
     return readJobList(response.data, `GET /jobs?connectionId=${connectionId}&status=succeeded`)
       .filter((job) => job.status === 'succeeded')

@@ -91,8 +91,11 @@ export class HightouchApi {
    */
   async pastDurations(syncId: string, now: number): Promise<number[]> {
     const after = new Date(now - 7 * 24 * 3_600_000).toISOString()
-    const runs = await this.runsSince(syncId, after)
-    return runs.data
+    const path = `syncs/${encodeURIComponent(syncId)}/runs`
+    // Optional: one attempt, and any failure leaves the schedule as it is.
+    const response = await this.client.get<unknown>(path, { query: { after, orderBy: 'createdAt', limit: 100 }, maxAttempts: 1 })
+    return readRuns(response.data, `GET /${path}?after=${after}`)
+      .data
       .filter((run) => run.status === 'success')
       .map((run) => ({ created: Date.parse(run.createdAt ?? ''), took: durationMs(run.createdAt, run.finishedAt) }))
       .filter((run): run is { created: number; took: number } => !Number.isNaN(run.created) && run.took !== undefined)
