@@ -442,7 +442,12 @@ describe('airbyte: the past runs time the checks (history)', () => {
 
   it("reads the connection's last succeeded jobs of the same type once, and the summary says what it used", async () => {
     withToken()
-    nock(BASE).post('/jobs', { connectionId: CONN, jobType: 'sync' }).reply(200, created).get('/jobs/12345').times(100).reply(200, succeeded)
+    nock(BASE)
+      .post('/jobs', { connectionId: CONN, jobType: 'sync' })
+      .reply(200, created)
+      .get('/jobs/12345')
+      .times(100)
+      .reply(200, succeeded)
     const history = nock(BASE)
       .get('/jobs')
       .query({ connectionId: CONN, jobType: 'sync', status: 'succeeded', orderBy: 'createdAt|DESC', limit: '5' })

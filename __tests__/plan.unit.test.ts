@@ -163,7 +163,7 @@ describe('the budget on a virtual clock', () => {
     const target = async (): Promise<void> => {
       await send(limiter, clock, arrivals)
       const startedAt = clock.now()
-      const outcome = await waitFor({
+      const outcome = await waitFor<number>({
         clock,
         deadline: startedAt + 3_600_000,
         pollIntervalMs: 30_000,

@@ -23,7 +23,10 @@ import { waitFor } from '../src/wait.js'
 
 const markdownOnly = process.argv.includes('--markdown')
 /** `--only=tight,polling`: run some sections only (while working on them); the README wants all. */
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
 const runs = (section: string): boolean => !only || only.includes(section)
 const progress = (line: string): void => {
   if (!markdownOnly) process.stderr.write(`${line}\n`)
@@ -468,7 +471,6 @@ function nodeBaselineMs(): number {
   return Math.round(times.sort((a, b) => a - b)[2])
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // 4. A tight rate limit, for real against the emulator enforcing Hightouch's limit by arrival
 
@@ -550,7 +552,9 @@ async function tightSection(emulator: Emulator): Promise<void> {
   ]
   const rows: string[][] = []
   for (const [k, c] of cases.entries()) {
-    progress(`Tight limit: ${c.count} Hightouch syncs of ${fmtLength(c.runMs)}, the emulator allowing ${HIGHTOUCH_LIMIT.requests} per 10 s...`)
+    progress(
+      `Tight limit: ${c.count} Hightouch syncs of ${fmtLength(c.runMs)}, the emulator allowing ${HIGHTOUCH_LIMIT.requests} per 10 s...`
+    )
     rows.push(await tightRun(emulator, c, 700_000 + 10_000 * k))
   }
   out.push('### A tight rate limit (the bundled action against the emulator)', '')

@@ -95,8 +95,7 @@ export class HightouchApi {
     // Optional: one attempt, and any failure leaves the schedule as it is.
     const response = await this.client.get<unknown>(path, { query: { after, orderBy: 'createdAt', limit: 100 }, maxAttempts: 1 })
     return readRuns(response.data, `GET /${path}?after=${after}`)
-      .data
-      .filter((run) => run.status === 'success')
+      .data.filter((run) => run.status === 'success')
       .map((run) => ({ created: Date.parse(run.createdAt ?? ''), took: durationMs(run.createdAt, run.finishedAt) }))
       .filter((run): run is { created: number; took: number } => !Number.isNaN(run.created) && run.took !== undefined)
       .sort((a, b) => b.created - a.created)
