@@ -297,7 +297,8 @@ async function waitForRun(ctx: Ctx, api: HightouchApi, sync: SyncRef, runId: str
         jobStartedAt: startedAt,
         checkFirst,
         signal: ctx.signal,
-        history: () => api.pastDurations(sync.id, clock.now()),
+        // WAIT does not know when the run started, so its age (and the history's fit) would be a guess.
+        history: ctx.common.action === 'SYNC' ? () => api.pastDurations(sync.id, clock.now()) : undefined,
         onTransientError: (error) => log.warning(`Status check failed (${error.message}); checking again.`),
         check: async () => {
           const runs = await api.runs(sync.id, runId)
