@@ -3,6 +3,7 @@
 //   1. Polling, simulated: the action's real wait loop on a fake clock, against fixed intervals.
 //   2. Scale, for real: the bundled action against the emulator, 1 target and 100 targets.
 //   3. Start-up: process start to first request, and what dist/index.js bundles.
+//   4. A tight rate limit: 100 and 300 Hightouch syncs against the emulator enforcing 200 requests per 10 s by arrival.
 // `--markdown` prints the tables only (no progress lines, no verdict line).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
