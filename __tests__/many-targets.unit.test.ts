@@ -84,6 +84,28 @@ describe('the budgets the action uses (limiterFor)', () => {
   })
 })
 
+describe('the HTTP layer holds a slot until the answer arrives', () => {
+  it('each attempt takes a slot before it is sent and gives it back once its answer (or failure) is in', async () => {
+    const clock = new FakeClock()
+    const events: string[] = []
+    const limiter: RequestLimiter = {
+      acquire: async () => {
+        events.push('acquire')
+        return { done: () => events.push('done') }
+      }
+    }
+    const log = { warning: () => undefined, debug: () => events.push('sent') }
+    const client = new ApiClient({ baseUrl: 'https://api.example.test/v1', log, clock, limiter, deadline: clock.now() + 60_000 })
+    nock('https://api.example.test').get('/v1/jobs/3').reply(503).get('/v1/jobs/3').reply(200, { ok: true })
+    await client.get('/jobs/3')
+    expect(events).toEqual(['acquire', 'sent', 'done', 'acquire', 'sent', 'done'])
+    events.length = 0
+    nock('https://api.example.test').get('/v1/jobs/4').replyWithError({ code: 'ECONNRESET' })
+    await expect(client.get('/jobs/4', { maxAttempts: 1 })).rejects.toThrow()
+    expect(events).toEqual(['acquire', 'sent', 'done'])
+  })
+})
+
 /**
  * Targets end as their names say: `ok…` succeeds at once, `step…` after 4 s, `bad` fails, `refused` errors before any
  * job, `long` outlasts the timeout, `sigint` is interrupted.
