@@ -402,7 +402,9 @@ async function step(
 ) {
   const io = new MemoryIo()
   const env = options.env ?? {}
-  const read = (name: string, fallback?: string): string => values[name] ?? (fallback ? (env[fallback] ?? '') : '')
+  // These steps pin the requests of the age-based schedule; the history read has tests of its own.
+  const withDefaults: Record<string, string> = { history: 'false', ...values }
+  const read = (name: string, fallback?: string): string => withDefaults[name] ?? (fallback ? (env[fallback] ?? '') : '')
   const result = await orchestrate({
     io,
     read,
@@ -421,6 +423,58 @@ const sync = (extra: Record<string, string> = {}) => ({
   ...extra
 })
 const withToken = () => nock(BASE).post('/applications/token').reply(200, tokenReply('tok-1', 900))
+
+describe('airbyte: the past runs time the checks (history)', () => {
+  const past = (jobId: number, startTime: string, lastUpdatedAt: string) => ({
+    jobId,
+    status: 'succeeded',
+    jobType: 'sync',
+    startTime,
+    lastUpdatedAt,
+    connectionId: CONN,
+    duration: 'PT1M'
+  })
+
+  it("reads the connection's last succeeded jobs of the same type once, and the summary says what it used", async () => {
+    withToken()
+    nock(BASE)
+      .post('/jobs', { connectionId: CONN, jobType: 'sync' })
+      .reply(200, created)
+      .get('/jobs/12345')
+      .times(100)
+      .reply(200, succeeded)
+    const history = nock(BASE)
+      .get('/jobs')
+      .query({ connectionId: CONN, jobType: 'sync', status: 'succeeded', orderBy: 'createdAt|DESC', limit: '5' })
+      .once()
+      .reply(200, {
+        data: [
+          past(12, '2026-08-20T10:00:00Z', '2026-08-20T10:14:00Z'),
+          past(11, '2026-08-19T10:00:00Z', '2026-08-19T10:15:00Z'),
+          // No end time: its ISO duration counts.
+          { ...past(10, '2026-08-18T10:00:00Z', ''), lastUpdatedAt: undefined, duration: 'PT16M' }
+        ]
+      })
+    const { result, outputs, io } = await step(sync({ history: 'true' }))
+    expect(result.exitCode).toBe(0)
+    history.done()
+    expect(io.summary).toContain('| History | typical 15m over the last 3 runs |')
+    // The outputs are the job's, as without history.
+    expect(JSON.parse(outputs.result)).toEqual(succeeded)
+    expect(JSON.parse(outputs.results)).toEqual([expect.not.objectContaining({ history: expect.anything() })])
+  })
+
+  it('a failed history read is tried once, said nowhere but the debug log, and the wait goes on as without it', async () => {
+    withToken()
+    nock(BASE).post('/jobs').reply(200, created).get('/jobs/12345').reply(200, running).get('/jobs/12345').reply(200, succeeded)
+    const history = nock(BASE).get('/jobs').query(true).times(5).reply(500)
+    const { result, io } = await step(sync({ history: 'true' }))
+    expect(result.exitCode).toBe(0)
+    expect(history.pendingMocks()).toHaveLength(1)
+    expect(io.summary).not.toContain('History')
+    expect(io.lines.filter((l) => l.startsWith('warning:'))).toEqual([])
+  })
+})
 
 describe('airbyte SYNC, step by step', () => {
   it('creates the job, waits through its statuses and sets every output', async () => {

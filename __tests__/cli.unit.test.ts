@@ -10,6 +10,10 @@ describe('CLI arguments', () => {
     })
   })
 
+  it('takes --history like every input (false turns the history read off)', () => {
+    expect(parseCliArgs(['--history', 'false', '--max-parallel=300']).inputs).toEqual({ history: 'false', max_parallel: '300' })
+  })
+
   it('refuses unknown flags and flags without values', () => {
     expect(() => parseCliArgs(['--nope', 'x'])).toThrow(/Unknown flag --nope/)
     expect(() => parseCliArgs(['--connector-id'])).toThrow(/--connector-id needs a value/)

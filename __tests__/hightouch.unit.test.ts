@@ -344,7 +344,8 @@ async function step(values: Record<string, string>) {
   unmatched.length = 0
   const io = new MemoryIo()
   const clock = new FakeClock(T0)
-  const read = (name: string) => ({ provider: 'hightouch', api_key: KEY, poll_interval: '5s', ...values })[name] ?? ''
+  // These steps pin the requests of the age-based schedule; the history read has tests of its own.
+  const read = (name: string) => ({ provider: 'hightouch', api_key: KEY, poll_interval: '5s', history: 'false', ...values })[name] ?? ''
   const result = await orchestrate({ io, read, clock })
   const text = [...io.lines, io.summary, JSON.stringify(io.outputs)].join('\n')
   // The key is never printed: not even masked by the orchestrator's last line of defence.
@@ -355,6 +356,38 @@ async function step(values: Record<string, string>) {
 }
 
 const runsPath = (sync: string) => `/api/v1/syncs/${sync}/runs`
+
+describe('hightouch: the past runs time the checks (history)', () => {
+  it("reads the sync's runs of the past week once, and uses its five newest successful runs", async () => {
+    api().post('/api/v1/syncs/1001/trigger').reply(200, { id: '42' })
+    api().get(runsPath('1001')).query({ runId: '42' }).times(100).reply(200, runs(syncRun()))
+    const at = (hours: number, minutes: number) => new Date(T0 - hours * 3_600_000 + minutes * 60_000).toISOString()
+    const past = (id: number, hoursAgo: number, minutes: number, status = 'success') =>
+      syncRun({ id, status, createdAt: at(hoursAgo, 0), startedAt: at(hoursAgo, 0), finishedAt: at(hoursAgo, minutes) })
+    const history = api()
+      .get(runsPath('1001'))
+      .query({ after: new Date(T0 - 7 * 24 * 3_600_000).toISOString(), orderBy: 'createdAt', limit: '100' })
+      .once()
+      .reply(
+        200,
+        // Oldest first, as the emulator lists them: the oldest success (60 min) and the failures are left out.
+        runs(past(1, 70, 60), past(2, 60, 10), past(3, 50, 11), past(4, 40, 99, 'failed'), past(5, 30, 12), past(6, 20, 9), past(7, 10, 10))
+      )
+    const { result, io } = await step({ sync_id: '1001', history: 'true' })
+    expect(result.exitCode).toBe(0)
+    history.done()
+    expect(io.summary).toContain('| History | typical 10m over the last 5 runs |')
+    expect(JSON.parse(io.outputs.result)).toEqual(runs(syncRun()))
+  })
+
+  it('history: false sends no history read', async () => {
+    api().post('/api/v1/syncs/1001/trigger').reply(200, { id: '42' })
+    api().get(runsPath('1001')).query({ runId: '42' }).reply(200, runs(syncRun()))
+    const { result, io } = await step({ sync_id: '1001', history: 'false' })
+    expect(result.exitCode).toBe(0)
+    expect(io.summary).not.toContain('History')
+  })
+})
 
 describe('hightouch SYNC (nock)', () => {
   it('triggers with a JSON body once, waits without a body or Content-Type on GET, and reports', async () => {

@@ -68,7 +68,8 @@ const BOUND_MS = (TIMEOUT_S + 5) * 1000
 
 function run(p: ProviderCase, e: Emulator, extra: Record<string, string> = {}, options: RunOptions = {}): Promise<ActionRun> {
   return runAction(
-    { ...p.succeeding(e, 1), timeout: `${TIMEOUT_S}s`, request_timeout: '2s', poll_interval: '1s', ...extra },
+    // No history read: it shares the status checks' path (Hightouch), so a fault meant for a check would hit it instead.
+    { ...p.succeeding(e, 1), timeout: `${TIMEOUT_S}s`, request_timeout: '2s', poll_interval: '1s', history: 'false', ...extra },
     { killAfterMs: 30_000, ...options }
   )
 }

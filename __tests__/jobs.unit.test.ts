@@ -22,7 +22,8 @@ const common: CommonSettings = {
   baseUrl: 'https://fake.test',
   baseUrlGiven: false,
   cancelOnAbort: true,
-  maxParallel: 10
+  maxParallel: 10,
+  history: true
 }
 
 function context(overrides: Partial<CommonSettings> = {}): { ctx: TargetContext<unknown>; io: MemoryIo; clock: FakeClock } {

@@ -7,18 +7,24 @@ import { AbortedError } from '../src/errors.js'
 import { ApiClient, BudgetExhaustedError, type RequestLimiter } from '../src/http.js'
 import { orchestrate, outputsFor } from '../src/orchestrator.js'
 import { fakeProvider } from './fake-provider.js'
-import { limiterFor, SlidingWindowLimiter } from '../src/ratelimit.js'
+import { ARRIVAL_MARGIN_MS, limiterFor, SlidingWindowLimiter } from '../src/ratelimit.js'
 import { newReport, type Report } from '../src/report.js'
 import { renderSummary } from '../src/summary.js'
 import { FakeClock } from './fake-clock.js'
 import { MemoryIo } from './memory-io.js'
+
+/** A request whose answer comes at once: its slot is counted from then. */
+async function send(limiter: RequestLimiter, notAfter?: number): Promise<void> {
+  const slot = await limiter.acquire(undefined, notAfter)
+  slot?.done()
+}
 
 /** How many acquires go through before the clock has to move, and how far it moved for the next one. */
 async function burstAndWait(limiter: RequestLimiter, clock: FakeClock, max: number): Promise<{ burst: number; waitedMs: number }> {
   const start = clock.now()
   let burst = 0
   while (burst <= max) {
-    await limiter.acquire()
+    await send(limiter)
     if (clock.now() !== start) break
     burst++
   }
@@ -26,18 +32,18 @@ async function burstAndWait(limiter: RequestLimiter, clock: FakeClock, max: numb
 }
 
 describe('the budgets the action uses (limiterFor)', () => {
-  it('hightouch: 180 requests (90 % of 200) per 10 s', async () => {
+  it('hightouch: 180 requests (90 % of 200) per 10 s, each counted until 10 s (and a margin) after its answer', async () => {
     const clock = new FakeClock()
     const limiter = limiterFor('hightouch', clock)
     if (!limiter) throw new Error('no budget for hightouch')
-    expect(await burstAndWait(limiter, clock, 500)).toEqual({ burst: 180, waitedMs: 10_001 })
+    expect(await burstAndWait(limiter, clock, 500)).toEqual({ burst: 180, waitedMs: 10_000 + ARRIVAL_MARGIN_MS })
   })
 
   it('fivetran: 18,000 requests (90 % of 20,000) per hour', async () => {
     const clock = new FakeClock()
     const limiter = limiterFor('fivetran', clock)
     if (!limiter) throw new Error('no budget for fivetran')
-    expect(await burstAndWait(limiter, clock, 25_000)).toEqual({ burst: 18_000, waitedMs: 3_600_001 })
+    expect(await burstAndWait(limiter, clock, 25_000)).toEqual({ burst: 18_000, waitedMs: 3_600_000 + ARRIVAL_MARGIN_MS })
   })
 
   it('airbyte publishes no limit: no window, any number of requests go at once', async () => {
@@ -75,6 +81,28 @@ describe('the budgets the action uses (limiterFor)', () => {
     nock('https://api.example.test').get('/v1/jobs/2').reply(503).get('/v1/jobs/2').reply(200, { ok: true })
     await client.get('/jobs/2')
     expect(pauses).toEqual([7000])
+  })
+})
+
+describe('the HTTP layer holds a slot until the answer arrives', () => {
+  it('each attempt takes a slot before it is sent and gives it back once its answer (or failure) is in', async () => {
+    const clock = new FakeClock()
+    const events: string[] = []
+    const limiter: RequestLimiter = {
+      acquire: async () => {
+        events.push('acquire')
+        return { done: () => events.push('done') }
+      }
+    }
+    const log = { warning: () => undefined, debug: () => events.push('sent') }
+    const client = new ApiClient({ baseUrl: 'https://api.example.test/v1', log, clock, limiter, deadline: clock.now() + 60_000 })
+    nock('https://api.example.test').get('/v1/jobs/3').reply(503).get('/v1/jobs/3').reply(200, { ok: true })
+    await client.get('/jobs/3')
+    expect(events).toEqual(['acquire', 'sent', 'done', 'acquire', 'sent', 'done'])
+    events.length = 0
+    nock('https://api.example.test').get('/v1/jobs/4').replyWithError({ code: 'ECONNRESET' })
+    await expect(client.get('/jobs/4', { maxAttempts: 1 })).rejects.toThrow()
+    expect(events).toEqual(['acquire', 'sent', 'done'])
   })
 })
 
@@ -271,25 +299,25 @@ describe('waiting for the budget never holds a step past its timeout', () => {
     const clock = new FakeClock()
     const limiter = new SlidingWindowLimiter({ requests: 2, windowMs: 10_000 }, clock)
     const deadline = clock.now() + 5000
-    await limiter.acquire(undefined, deadline)
-    await limiter.acquire(undefined, deadline)
+    await send(limiter, deadline)
+    await send(limiter, deadline)
     await expect(limiter.acquire(undefined, deadline)).rejects.toBeInstanceOf(BudgetExhaustedError)
     expect(clock.now()).toBe(1_000_000)
     // Without a deadline (or a later one) it waits for the window to pass, as before.
-    await limiter.acquire(undefined, clock.now() + 20_000)
-    expect(clock.now()).toBe(1_010_001)
+    await send(limiter, clock.now() + 20_000)
+    expect(clock.now()).toBe(1_010_000 + ARRIVAL_MARGIN_MS)
   })
 
   it('the HTTP layer turns that into an error saying the request was not sent, which no one mistakes for a lost trigger', async () => {
     const clock = new FakeClock()
     const limiter = new SlidingWindowLimiter({ requests: 1, windowMs: 60_000 }, clock)
-    await limiter.acquire()
+    await send(limiter)
     const log = { warning: () => undefined, debug: () => undefined }
     const client = new ApiClient({ baseUrl: 'https://api.example.test/v1', log, clock, limiter, deadline: clock.now() + 30_000 })
     const error = await client.post('/syncs/1/trigger', {}, { retry: 'never-blind' }).catch((e: unknown) => e)
     expect(error).toMatchObject({ notSent: true, certainlyNotProcessed: true, ambiguous: false, deadlineReached: true })
     expect(String((error as Error).message)).toMatch(
-      /^POST \/v1\/syncs\/1\/trigger was not sent: this step's requests are at the provider's rate limit, and the next free slot \(1970-01-01T00:17:40\.001Z\) comes after the timeout$/
+      /^POST \/v1\/syncs\/1\/trigger was not sent: this step's requests are at the provider's rate limit, and the next free slot \(1970-01-01T00:17:40\.250Z\) comes after the timeout$/
     )
     expect(clock.now()).toBe(1_000_000)
   })

@@ -48,7 +48,8 @@ const fake: FakeSpec<{ ids: string[] }> = {
   secrets: () => [],
   targets: (s) => s.ids,
   async run(ctx) {
-    await ctx.limiter?.acquire(ctx.signal)
+    const slot = await ctx.limiter?.acquire(ctx.signal)
+    slot?.done()
     ctx.report.targetName = `name of ${ctx.target}`
     ctx.report.jobId = `job-${ctx.target}`
     await ctx.clock.sleep(ctx.target.startsWith('slow') ? 20_000 : ctx.target.startsWith('bad') ? 3000 : 2000, ctx.signal)

@@ -164,6 +164,8 @@ export class AirbyteEmulator implements ProviderEmulator {
   tokensIssued = 0
   /** Requests refused with 401 because their token had expired or been revoked. */
   expiredTokenRefusals = 0
+  /** Connections defined by tests and the bench (`defineConnection`). */
+  private defined = new Map<string, { runMs: number; pastRunsMs: number[] }>()
 
   constructor(private readonly defaults: { tokenLifetimeS?: number } = {}) {
     this.tokenLifetimeS = defaults.tokenLifetimeS ?? AIRBYTE_TOKEN_LIFETIME_S
@@ -181,6 +183,25 @@ export class AirbyteEmulator implements ProviderEmulator {
     this.jobsCancelled = 0
     this.tokensIssued = 0
     this.expiredTokenRefusals = 0
+    this.defined.clear()
+  }
+
+  /**
+   * Makes a `succeeds` connection's jobs take `runMs` (until the next reset), with past succeeded sync jobs that took
+   * `pastRunsMs` (newest first, an hour apart), as `GET /jobs` lists them.
+   */
+  defineConnection(connectionId: string, options: { runMs: number; pastRunsMs?: number[] }): void {
+    this.defined.set(connectionId, { runMs: options.runMs, pastRunsMs: options.pastRunsMs ?? [] })
+  }
+
+  private phasesFor(connectionId: string, scenario: Scenario): Phase[] {
+    const defined = this.defined.get(connectionId)
+    if (!defined) return scenario.phases ?? PHASES
+    const pending = Math.min(300, Math.floor(defined.runMs / 10))
+    return [
+      ['pending', pending],
+      ['running', defined.runMs - pending]
+    ]
   }
 
   /** The ids of a connection's jobs, oldest first, for tests. */
@@ -204,6 +225,18 @@ export class AirbyteEmulator implements ProviderEmulator {
     const scenario = this.scenarioOf(connectionId)
     if (!scenario || this.seen.has(connectionId)) return scenario
     this.seen.add(connectionId)
+    this.defined.get(connectionId)?.pastRunsMs.forEach((ms, k) => {
+      this.jobs.push({
+        id: this.nextJobId++,
+        connectionId,
+        jobType: 'sync',
+        scenario,
+        createdAt: now - (k + 1) * 3_600_000,
+        phases: [['running', ms]],
+        outcome: 'succeeded',
+        rateLimitedLeft: 0
+      })
+    })
     if (scenario.busyFor !== undefined) {
       const createdAt = now - 60_000
       this.jobs.push({
@@ -404,7 +437,7 @@ export class AirbyteEmulator implements ProviderEmulator {
       jobType: body.jobType,
       scenario,
       createdAt: req.now,
-      phases: scenario.phases ?? PHASES,
+      phases: this.phasesFor(body.connectionId, scenario),
       outcome: scenario.outcome ?? 'succeeded',
       rateLimitedLeft: scenario.rateLimited ?? 0
     }

@@ -73,6 +73,14 @@ interface Run {
   flakyLeft: number
   /** The run's other job in `data` (mixed-jobs). */
   second?: Run
+  /** Its own phases, for runs of syncs defined by `defineSync` (past runs each last as long as they did). */
+  phases?: [number, number, number, number]
+}
+
+/** Phases that add up to `ms`: a short queue and query, most of it processing, a short report. */
+function phasesOf(ms: number): [number, number, number, number] {
+  const small = Math.min(300, Math.floor(ms / 10))
+  return [small, small, Math.max(0, ms - 3 * small), small]
 }
 
 const PLANNED = { addedCount: 200, changedCount: 800, removedCount: 0 }
@@ -99,13 +107,32 @@ export class HightouchEmulator implements ProviderEmulator {
   /** Scales the phases of runs without phases of their own (1.4 s in all): tests set e.g. 0.5 for quicker runs. */
   phaseScale = 1
 
+  /** Syncs defined by tests and the bench (`defineSync`), by slug. */
+  private defined = new Map<string, Scenario>()
+
   reset(): void {
     this.runs = []
     this.runsStarted = 0
+    this.defined.clear()
+  }
+
+  /**
+   * A sync (`sync-<id>`, until the next reset) whose runs take `runMs` and succeed, with past successful runs that took
+   * `pastRunsMs` (newest first, an hour apart), as `GET /syncs/{id}/runs` lists them.
+   */
+  defineSync(id: number, options: { runMs: number; pastRunsMs?: number[]; now?: number }): void {
+    const slug = `sync-${id}`
+    const scenario: Scenario = { id, description: `a run takes ${options.runMs} ms and succeeds`, phases: phasesOf(options.runMs) }
+    this.defined.set(slug, scenario)
+    const now = options.now ?? Date.now()
+    ;(options.pastRunsMs ?? []).forEach((ms, k) => {
+      const run = this.startRun(slug, scenario, now - (k + 1) * 3_600_000, false)
+      run.phases = phasesOf(ms)
+    })
   }
 
   private byId(id: string): [string, Scenario] | undefined {
-    return Object.entries(HIGHTOUCH_SCENARIOS).find(([, s]) => String(s.id) === id)
+    return [...Object.entries(HIGHTOUCH_SCENARIOS), ...this.defined.entries()].find(([, s]) => String(s.id) === id)
   }
 
   private startRun(slug: string, scenario: Scenario, now: number, fullResync: boolean, outcome = scenario.outcome ?? 'success'): Run {
@@ -125,7 +152,7 @@ export class HightouchEmulator implements ProviderEmulator {
 
   /** The status of a run at `now`, from its phases. */
   private statusAt(run: Run, now: number): { status: string; startedAt: number | null; finishedAt: number | null; progress: number } {
-    const [queued, querying, processing, reporting] = run.scenario.phases ?? PHASES.map((ms) => ms * this.phaseScale)
+    const [queued, querying, processing, reporting] = run.phases ?? run.scenario.phases ?? PHASES.map((ms) => ms * this.phaseScale)
     const t = now - run.createdAt
     const startedAt = t >= queued ? run.createdAt + queued : null
     const end = queued + querying + processing + reporting

@@ -13,6 +13,11 @@ export interface Emulator {
   requests: RecordedRequest[]
   providers: Record<string, ProviderEmulator>
   addFault(fault: Fault): void
+  /**
+   * Enforces a provider's rate limit as the provider counts it: by arrival, every request (refused ones too) counted
+   * for `windowMs`; past `requests` in any window, a 429. Until the next reset.
+   */
+  limitRate(provider: string, limit: { requests: number; windowMs: number }): void
   reset(): void
   close(): Promise<void>
 }
@@ -47,6 +52,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const p of [new FivetranEmulator(), ...(options.providers ?? [])]) providers[p.name] = p
   const requests: RecordedRequest[] = []
   let faults: (Fault & { seen: number; used: number })[] = []
+  let limits: Record<string, { requests: number; windowMs: number; arrivals: number[] }> = {}
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const rawBody = await readBody(req)
@@ -72,7 +78,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       rawBody,
       now: clock.now()
     }
-    requests.push({
+    const recorded = {
       provider: prefix,
       method: request.method,
       path,
@@ -80,7 +86,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       headers: req.headers,
       body,
       at: request.now
-    })
+    }
+    requests.push(recorded)
+    const limit = limits[prefix] as (typeof limits)[string] | undefined
+    if (limit) {
+      const arrivals = limit.arrivals.filter((t) => t > request.now - limit.windowMs)
+      arrivals.push(request.now)
+      limit.arrivals = arrivals
+      if (arrivals.length > limit.requests) {
+        Object.assign(recorded, { limited: true })
+        return send(res, { status: 429, body: { error: 'Rate limit exceeded', message: 'Too many requests' } })
+      }
+    }
 
     const fault = takeFault(prefix, request)
     if (fault) {
@@ -269,9 +286,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requests,
     providers,
     addFault: (fault) => faults.push({ ...fault, seen: 0, used: 0 }),
+    limitRate: (provider, limit) => {
+      limits[provider] = { ...limit, arrivals: [] }
+    },
     reset: () => {
       requests.length = 0
       faults = []
+      limits = {}
       for (const p of Object.values(providers)) p.reset()
     },
     close: () =>

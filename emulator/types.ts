@@ -10,6 +10,8 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>
   body: unknown
   at: number
+  /** Refused with 429 by the emulator's own rate limit (`limitRate`). */
+  limited?: boolean
 }
 
 /** A request as a provider emulator sees it. */

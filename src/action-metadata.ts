@@ -26,7 +26,7 @@ export const INPUTS: { name: string; description: string; default?: string }[] =
   },
   {
     "name": "poll_interval",
-    "description": "The longest gap between two status checks. The action checks sooner early in a job, then spaces checks out up to this.",
+    "description": "The longest gap between two status checks. The action checks sooner early in a job, then spaces checks out up to this (with history, a job younger than its past runs is checked more sparsely).",
     "default": "30s"
   },
   {
@@ -45,8 +45,13 @@ export const INPUTS: { name: string; description: string; default?: string }[] =
   },
   {
     "name": "max_parallel",
-    "description": "With several targets (comma- or newline-separated ids), how many to run at once.",
+    "description": "With several targets (comma- or newline-separated ids), how many to run at once (1 to 1000).",
     "default": "10"
+  },
+  {
+    "name": "history",
+    "description": "airbyte, hightouch: read how long the last few successful runs took (one request per target) and check around the expected end. false: the age-based schedule only.",
+    "default": "true"
   },
   {
     "name": "connector_id",

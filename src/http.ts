@@ -19,13 +19,20 @@ export interface Auth {
   renew?(signal?: AbortSignal): Promise<boolean>
 }
 
+/** A request's place in the budget: `done` when its answer (or failure) has arrived. */
+export interface RequestSlot {
+  done(): void
+}
+
 /** Shares a request budget between the clients of one provider (see ratelimit.ts). */
 export interface RequestLimiter {
+  /** The budget it keeps, where it has one: requests in any window (the step's share of the provider's limit). */
+  readonly limit?: { requests: number; windowMs: number }
   /**
    * Resolves when a request may be sent. Rejects with BudgetExhaustedError when the next free slot comes after
    * `notAfter` (the step's deadline), so that waiting for the budget never holds a step past its timeout.
    */
-  acquire(signal?: AbortSignal, notAfter?: number): Promise<void>
+  acquire(signal?: AbortSignal, notAfter?: number): Promise<RequestSlot | void>
   /** The provider answered 429: hold every request of the step (not only this target's) until `untilMs`. */
   throttled?(untilMs: number): void
 }
@@ -128,7 +135,7 @@ export class ApiClient {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw new AbortedError()
       try {
-        return await this.attempt<T>(method, url, description, options, signal)
+        return await this.attemptInBudget<T>(method, url, description, options, signal)
       } catch (error) {
         if (!(error instanceof ApiError)) throw error
         if (error.status === 401 && !renewed && this.options.auth?.renew) {
@@ -161,6 +168,28 @@ export class ApiClient {
     }
   }
 
+  /** One attempt within the shared budget: it holds a slot from before it is sent until its answer (or failure) arrives. */
+  private async attemptInBudget<T>(
+    method: string,
+    url: string,
+    description: string,
+    options: RequestOptions,
+    signal?: AbortSignal
+  ): Promise<ApiResponse<T>> {
+    const slot = await this.options.limiter?.acquire(signal, this.options.deadline).catch((error: unknown) => {
+      if (!(error instanceof BudgetExhaustedError)) throw error
+      throw new ApiError(
+        { kind: 'timeout', request: description, cause: error.message, notSent: true },
+        `${description} was not sent: this step's requests are at the provider's rate limit, and the next free slot (${new Date(error.nextSlotAt).toISOString()}) comes after the timeout`
+      )
+    })
+    try {
+      return await this.attempt<T>(method, url, description, options, signal)
+    } finally {
+      slot?.done()
+    }
+  }
+
   private async attempt<T>(
     method: string,
     url: string,
@@ -168,13 +197,6 @@ export class ApiClient {
     options: RequestOptions,
     signal?: AbortSignal
   ): Promise<ApiResponse<T>> {
-    await this.options.limiter?.acquire(signal, this.options.deadline).catch((error: unknown) => {
-      if (!(error instanceof BudgetExhaustedError)) throw error
-      throw new ApiError(
-        { kind: 'timeout', request: description, cause: error.message, notSent: true },
-        `${description} was not sent: this step's requests are at the provider's rate limit, and the next free slot (${new Date(error.nextSlotAt).toISOString()}) comes after the timeout`
-      )
-    })
     let timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000
     // No request holds the step far past its deadline (a trigger's long timeout included).
     if (this.options.deadline !== undefined) {

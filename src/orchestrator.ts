@@ -8,6 +8,7 @@ import type { InputReader } from './inputs.js'
 import { prefixedLog, type Io } from './io.js'
 import { providers as registry } from './providers/registry.js'
 import type { RegisteredProvider } from './providers/types.js'
+import { withTarget } from './ratelimit.js'
 import { addWait, newReport, type Report, type Timing } from './report.js'
 import { isLoopback, readSettings, type Settings } from './settings.js'
 import { renderSummary } from './summary.js'
@@ -78,7 +79,8 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
   // A target's name costs a request of its own where the provider has no other reason to read the target: worth it
   // when several targets share the summary table, timeline and log (one target is shown by the id the user gave), and
   // made only when they take at most a quarter of the provider's rate limit window.
-  const limit = provider.rateLimit
+  // The budget the step really has (a test's, or the provider's share), else the provider's documented limit.
+  const limit = limiter?.limit ?? provider.rateLimit
   const spareRequests = several && (!limit || targets.length <= limit.requests / 4)
 
   const noun = provider.targetNoun.toLowerCase()
@@ -111,18 +113,21 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
     timing.startedAt = clock.now()
     const timedLimiter = limiter && timed(limiter, clock, timing)
     try {
-      const run = step.run({
-        providerTitle: provider.title,
-        common,
-        target: report.target,
-        report,
-        log,
-        clock,
-        signal,
-        deadline,
-        limiter: timedLimiter,
-        spareRequests
-      })
+      // The wait loops of this target learn from the scope whether to read past runs, and where to note them.
+      const run = withTarget({ historyEnabled: common.history, report }, () =>
+        step.run({
+          providerTitle: provider.title,
+          common,
+          target: report.target,
+          report,
+          log,
+          clock,
+          signal,
+          deadline,
+          limiter: timedLimiter,
+          spareRequests
+        })
+      )
       // Requests are bounded each; this bounds the whole: a provider still busy well after the timeout is left behind,
       // so that outputs, summary and verdict always come within timeout + a few seconds.
       if ((await untilHardStop(run, clock, deadline + HARD_STOP_AFTER_DEADLINE_MS)) === 'stopped') {
@@ -256,12 +261,14 @@ function timed(limiter: RequestLimiter, clock: Clock, timing: Timing): RequestLi
     acquire: async (signal, notAfter) => {
       const from = clock.now()
       try {
-        await limiter.acquire(signal, notAfter)
+        // The slot goes back to the request, which frees it when its answer arrives.
+        return await limiter.acquire(signal, notAfter)
       } finally {
         addWait(timing, { from, to: clock.now(), reason: 'rate limit' })
       }
     },
-    throttled: limiter.throttled && ((untilMs) => limiter.throttled?.(untilMs))
+    throttled: limiter.throttled && ((untilMs) => limiter.throttled?.(untilMs)),
+    limit: limiter.limit
   }
 }
 

@@ -1,5 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Clock } from './clock.js'
-import { BudgetExhaustedError, type RequestLimiter } from './http.js'
+import { AbortedError } from './errors.js'
+import { BudgetExhaustedError, type RequestLimiter, type RequestSlot } from './http.js'
+import { planGrants, type Expectation, type RequestKind, type WaitingRequest } from './plan.js'
+import type { Report } from './report.js'
 
 /** A provider's documented request limit: at most `requests` in any `windowMs`. */
 export interface RateLimit {
@@ -14,52 +18,219 @@ export const RATE_LIMITS: Record<string, RateLimit | undefined> = {
   'dbt-cloud': { requests: 5_000, windowMs: 60_000 }
 }
 
+/** The share of a documented limit one step uses, leaving room for whatever else uses the same key. */
+export const BUDGET_SHARE = 0.9
+/** Added to each slot's window: network latency and the provider's clock running a little apart from ours. */
+export const ARRIVAL_MARGIN_MS = 250
+/** While requests wait for a scarce budget, how often the plan is made again (their likelihoods grow with time). */
+export const REPLAN_MS = 250
+
+/** The job a status check is about, as the wait loop knows it (read when the budget plans). */
+export interface CheckedJob {
+  jobStartedAt: number
+  lastCheckAt: number
+  pollIntervalMs: number
+  expected?: Expectation
+}
+
+/** What the request about to be sent is for: set by the wait loop around a check or a history read. */
+export interface RequestPurpose {
+  kind: RequestKind
+  job?: CheckedJob
+  /** Gives up the wait for a slot (a history read nobody needs any more). */
+  signal?: AbortSignal
+}
+
+const purposes = new AsyncLocalStorage<RequestPurpose>()
+
+/** Runs `fn` with its requests marked as `purpose`; requests outside any purpose count as triggers. */
+export function withPurpose<T>(purpose: RequestPurpose, fn: () => Promise<T>): Promise<T> {
+  return purposes.run(purpose, fn)
+}
+
+/** What the orchestrator tells the wait loops of one target. */
+export interface TargetScope {
+  /** The `history` input: false leaves past runs unread. */
+  historyEnabled: boolean
+  report?: Report
+}
+
+const targets = new AsyncLocalStorage<TargetScope>()
+
+export function withTarget<T>(scope: TargetScope, fn: () => Promise<T>): Promise<T> {
+  return targets.run(scope, fn)
+}
+
+export function currentTarget(): TargetScope | undefined {
+  return targets.getStore()
+}
+
+interface Slot {
+  /** Until when the provider may still count the request: Infinity while it is in flight. */
+  until: number
+}
+
+interface Waiter {
+  purpose?: RequestPurpose
+  notAfter?: number
+  resolve: (slot: RequestSlot) => void
+  reject: (error: Error) => void
+  cleanup: () => void
+}
+
 /**
- * One step's request budget for a provider. With a documented limit, a sliding window: a request waits until fewer
- * than `requests` were sent in the last `windowMs` (a margin below the limit leaves room for whatever else uses the
- * same key). Whatever the limit, a 429 to any target holds every target's requests until the provider's
- * Retry-After (or the backoff) has passed, so that many targets do not keep hammering a key that is over its limit.
+ * One step's request budget for a provider, counted as the provider counts: by arrival. A request holds its slot
+ * from when it is sent until the provider can no longer count it: the window from its answer's arrival (which comes
+ * after the request arrived), plus ARRIVAL_MARGIN_MS. So however slow the answers, no window of the provider's ever
+ * holds more than `requests` of this step's. When more requests wait than there are free slots, `planGrants` picks
+ * which go (triggers first, then the checks most likely to find a job ended; see plan.ts); the rest wait for the
+ * next free slot, or until time makes them worth it.
+ * Whatever the limit, a 429 to any target holds every target's requests until the provider's Retry-After (or the
+ * backoff) has passed, so that many targets do not keep hammering a key that is over its limit.
  */
 export class SlidingWindowLimiter implements RequestLimiter {
-  private readonly sent: number[] = []
-  private queue: Promise<void> = Promise.resolve()
+  private slots: Slot[] = []
+  private waiters: Waiter[] = []
   private pausedUntil = 0
+  private timer: AbortController | undefined
+  private timerAt = Infinity
 
   constructor(
-    private readonly limit: RateLimit | undefined,
-    private readonly clock: Clock
+    readonly limit: RateLimit | undefined,
+    private readonly clock: Clock,
+    private readonly marginMs = ARRIVAL_MARGIN_MS
   ) {}
 
-  acquire(signal?: AbortSignal, notAfter?: number): Promise<void> {
-    const turn = this.queue.then(() => this.take(signal, notAfter))
-    // Later callers wait for this one, whether it got its turn or was aborted.
-    this.queue = turn.catch(() => undefined)
-    return turn
+  acquire(signal?: AbortSignal, notAfter?: number): Promise<RequestSlot> {
+    const purpose = purposes.getStore()
+    return new Promise<RequestSlot>((resolve, reject) => {
+      if (signal?.aborted || purpose?.signal?.aborted) return reject(new AbortedError())
+      const waiter: Waiter = { purpose, notAfter, resolve, reject, cleanup: () => undefined }
+      const onAbort = (): void => {
+        this.waiters = this.waiters.filter((w) => w !== waiter)
+        waiter.cleanup()
+        reject(new AbortedError())
+        this.pump()
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      purpose?.signal?.addEventListener('abort', onAbort, { once: true })
+      waiter.cleanup = () => {
+        signal?.removeEventListener('abort', onAbort)
+        purpose?.signal?.removeEventListener('abort', onAbort)
+      }
+      this.waiters.push(waiter)
+      this.pump()
+    })
   }
 
   throttled(untilMs: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, untilMs)
   }
 
-  private async take(signal?: AbortSignal, notAfter?: number): Promise<void> {
-    for (;;) {
-      const now = this.clock.now()
-      let nextSlotAt: number
-      if (this.pausedUntil > now) {
-        nextSlotAt = this.pausedUntil
-      } else if (!this.limit) {
-        return
-      } else {
-        while (this.sent.length > 0 && this.sent[0] <= now - this.limit.windowMs) this.sent.shift()
-        if (this.sent.length < this.limit.requests) {
-          this.sent.push(now)
-          return
-        }
-        nextSlotAt = this.sent[0] + this.limit.windowMs + 1
-      }
-      if (notAfter !== undefined && nextSlotAt > notAfter) throw new BudgetExhaustedError(nextSlotAt)
-      await this.clock.sleep(nextSlotAt - now, signal)
+  /** Slots held now (in flight, or still countable by the provider). */
+  get held(): number {
+    this.expire(this.clock.now())
+    return this.slots.length
+  }
+
+  private expire(now: number): void {
+    this.slots = this.slots.filter((s) => s.until > now)
+  }
+
+  /** Gives out what slots it can, by the plan, and sets a timer for when that may change. */
+  private pump(): void {
+    const now = this.clock.now()
+    this.expire(now)
+    if (this.waiters.length === 0) return this.stopTimer()
+    const paused = this.pausedUntil > now
+    const free = paused ? 0 : this.limit ? this.limit.requests - this.slots.length : Infinity
+    let granted: number[]
+    if (!this.limit || free >= this.waiters.length) granted = paused ? [] : this.waiters.map((_, i) => i)
+    else {
+      const requests = this.waiters.map((w) => this.describe(w, now))
+      const targets = new Set(this.waiters.filter((w) => w.purpose?.job).map((w) => w.purpose?.job)).size
+      granted = planGrants(requests, { free, perMs: this.limit.requests / this.limit.windowMs, targets: Math.max(1, targets) })
     }
+    const chosen = new Set(granted)
+    const given = granted.map((i) => this.waiters[i])
+    this.waiters = this.waiters.filter((_, i) => !chosen.has(i))
+    for (const waiter of given) {
+      waiter.cleanup()
+      waiter.resolve(this.take())
+    }
+    // Still waiting: when is the next chance? A slot's expiry, the end of a pause, or (when the plan held
+    // requests back although slots were free) a little later, as their jobs age.
+    if (this.waiters.length === 0) return this.stopTimer()
+    const heldBack = !paused && this.limit !== undefined && this.limit.requests - this.slots.length > 0
+    let next = paused ? this.pausedUntil : Infinity
+    if (!paused) {
+      const expiries = this.slots.map((s) => s.until).filter((t) => Number.isFinite(t))
+      if (expiries.length > 0) next = Math.min(...expiries)
+      if (heldBack) next = Math.min(next, now + REPLAN_MS)
+    }
+    // Waiting past the deadline helps nobody: say so at once, as the HTTP layer expects.
+    if (paused || (this.limit && this.limit.requests - this.slots.length <= 0)) {
+      for (const waiter of [...this.waiters]) {
+        if (waiter.notAfter !== undefined && Number.isFinite(next) && next > waiter.notAfter) {
+          this.waiters = this.waiters.filter((w) => w !== waiter)
+          waiter.cleanup()
+          waiter.reject(new BudgetExhaustedError(next))
+        }
+      }
+    }
+    if (this.waiters.length > 0 && Number.isFinite(next)) this.wakeAt(next)
+    else this.stopTimer()
+  }
+
+  /** Nothing waits: no timer keeps the process alive. */
+  private stopTimer(): void {
+    this.timer?.abort()
+    this.timer = undefined
+    this.timerAt = Infinity
+  }
+
+  private take(): RequestSlot {
+    const limit = this.limit
+    if (!limit) return { done: () => undefined }
+    const slot: Slot = { until: Infinity }
+    this.slots.push(slot)
+    return {
+      done: () => {
+        if (Number.isFinite(slot.until)) return
+        slot.until = this.clock.now() + limit.windowMs + this.marginMs
+        this.pump()
+      }
+    }
+  }
+
+  private describe(waiter: Waiter, now: number): WaitingRequest {
+    const purpose = waiter.purpose
+    if (!purpose || purpose.kind !== 'check' || !purpose.job) return { kind: purpose?.kind ?? 'trigger' }
+    const job = purpose.job
+    return {
+      kind: 'check',
+      ageMs: now - job.jobStartedAt,
+      sinceLastMs: now - job.lastCheckAt,
+      expected: job.expected,
+      pollIntervalMs: job.pollIntervalMs
+    }
+  }
+
+  private wakeAt(at: number): void {
+    if (this.timer && this.timerAt <= at) return
+    this.timer?.abort()
+    const timer = new AbortController()
+    this.timer = timer
+    this.timerAt = at
+    this.clock.sleep(Math.max(1, at - this.clock.now()), timer.signal).then(
+      () => {
+        if (this.timer !== timer) return
+        this.timer = undefined
+        this.timerAt = Infinity
+        this.pump()
+      },
+      () => undefined
+    )
   }
 }
 
@@ -69,5 +240,5 @@ export class SlidingWindowLimiter implements RequestLimiter {
  */
 export function limiterFor(provider: string, clock: Clock): RequestLimiter {
   const limit = RATE_LIMITS[provider]
-  return new SlidingWindowLimiter(limit && { requests: Math.floor(limit.requests * 0.9), windowMs: limit.windowMs }, clock)
+  return new SlidingWindowLimiter(limit && { requests: Math.floor(limit.requests * BUDGET_SHARE), windowMs: limit.windowMs }, clock)
 }

@@ -38,6 +38,8 @@ export interface CommonSettings {
   cancelOnAbort: boolean
   /** How many targets run at once (default 10). */
   maxParallel: number
+  /** Read past runs to time the status checks, where the provider lists them (`history`, default true). */
+  history: boolean
 }
 
 export interface Settings {
@@ -58,13 +60,15 @@ export const COMMON_INPUTS = [
   'request_timeout',
   'base_url',
   'cancel_on_abort',
-  'max_parallel'
+  'max_parallel',
+  'history'
 ] as const
 
 export const DEFAULT_TIMEOUT = '1h'
 export const DEFAULT_POLL_INTERVAL = '30s'
 export const DEFAULT_REQUEST_TIMEOUT = '30s'
 export const DEFAULT_MAX_PARALLEL = 10
+export const MAX_PARALLEL_LIMIT = 1000
 
 /**
  * Reads every input into a typed settings object. All problems are collected and thrown together as one
@@ -94,6 +98,7 @@ export function readSettings(read: InputReader, providers: Record<string, Regist
 
   const wait = readBoolean(read, 'wait', problems) ?? true
   const cancelOnAbort = readBoolean(read, 'cancel_on_abort', problems) ?? true
+  const history = readBoolean(read, 'history', problems) ?? true
   const timeoutMs = readDurationInput(read, 'timeout', DEFAULT_TIMEOUT, problems)
   const pollIntervalMs = readDurationInput(read, 'poll_interval', DEFAULT_POLL_INTERVAL, problems)
   const requestTimeoutMs = readDurationInput(read, 'request_timeout', DEFAULT_REQUEST_TIMEOUT, problems)
@@ -102,8 +107,8 @@ export function readSettings(read: InputReader, providers: Record<string, Regist
   let maxParallel = DEFAULT_MAX_PARALLEL
   if (maxParallelText !== '') {
     maxParallel = /^\d+$/.test(maxParallelText) ? Number(maxParallelText) : NaN
-    if (!(maxParallel >= 1 && maxParallel <= 100)) {
-      problems.push(`max_parallel must be a whole number from 1 to 100, got "${maxParallelText}"`)
+    if (!(maxParallel >= 1 && maxParallel <= MAX_PARALLEL_LIMIT)) {
+      problems.push(`max_parallel must be a whole number from 1 to ${MAX_PARALLEL_LIMIT}, got "${maxParallelText}"`)
     }
   }
 
@@ -129,7 +134,8 @@ export function readSettings(read: InputReader, providers: Record<string, Regist
     baseUrl,
     baseUrlGiven: baseUrlText !== '',
     cancelOnAbort,
-    maxParallel
+    maxParallel,
+    history
   }
   const step = provider?.prepare(read, common, problems)
   if (problems.length > 0 || !provider || !step) throw new InputError(problems)

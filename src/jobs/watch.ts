@@ -22,6 +22,11 @@ export interface WatchSpec<T> {
   checkFirst?: boolean
   /** When the wait began, for the `Waited` fact (default: now). */
   waitingSince?: number
+  /**
+   * How long the target's last few successful runs of the same kind took (ms), in one request: a provider's opt-in to
+   * the history-aware schedule (plan.ts). Optional spending: read once, skipped with `history: false`.
+   */
+  history?: () => Promise<number[]>
   /** One status check: read the job, record it in the report, say whether it has ended. */
   check(tools: WatchTools): Promise<CheckResult<T>>
 }
@@ -60,6 +65,7 @@ export async function watchJob<T>(ctx: TargetContext<unknown>, spec: WatchSpec<T
         jobStartedAt: spec.startedAt,
         checkFirst: spec.checkFirst,
         signal: ctx.signal,
+        history: spec.history,
         onTransientError: (error) => log.warning(`Status check failed (${error.message}); checking again.`),
         check: () => spec.check(tools)
       })

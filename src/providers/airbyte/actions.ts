@@ -251,6 +251,7 @@ async function waitForJob(ctx: Ctx, api: AirbyteApi, first: AirbyteJob): Promise
     statusNoun: 'job status',
     startedAt: createdAt(first) ?? since,
     waitingSince: since,
+    history: historyOf(ctx, api, first),
     check: async (watch) => {
       const job = fresh ?? (await api.job(first.jobId))
       fresh = undefined
@@ -290,6 +291,13 @@ async function waitForJob(ctx: Ctx, api: AirbyteApi, first: AirbyteJob): Promise
   report.message = result.cancelled
     ? `${timedOutText} The action cancelled the job; Airbyte now reports it ${report.providerStatus}.`
     : `${timedOutText} The action could not cancel it (still ${result.job.status}): see ${whereToLook(ctx, result.job)}.`
+}
+
+/** The past runs of the job's connection and type (the job's own fields, else the inputs), when the connection is known. */
+function historyOf(ctx: Ctx, api: AirbyteApi, job: AirbyteJob): (() => Promise<number[]>) | undefined {
+  const connectionId = job.connectionId ?? ctx.settings.connectionIds[0]
+  const jobType = job.jobType ?? ctx.settings.jobType
+  return connectionId ? () => api.pastDurations(connectionId, jobType) : undefined
 }
 
 /** Sets the outcome of a job that ended, in words that say what to do next. */

@@ -1,8 +1,9 @@
 import type { Clock } from '../../clock.js'
 import { ApiClient, type ApiClientOptions, type ApiLog, type Auth } from '../../http.js'
 import { ApiError } from '../../errors.js'
+import { HISTORY_RUNS } from '../../plan.js'
 import { oneLine } from '../../text.js'
-import { readJob, readJobList, type AirbyteJob, type JobType } from './model.js'
+import { jobDurationMs, readJob, readJobList, type AirbyteJob, type JobType } from './model.js'
 
 export const AIRBYTE_BASE_URL = 'https://api.airbyte.com/v1'
 
@@ -221,5 +222,21 @@ export class AirbyteApi {
       )
     }
     return job
+  }
+
+  /**
+   * How long the connection's last few succeeded jobs of this type took (ms, created to last update: the age the
+   * wait loop counts), newest first, in one request.
+   */
+  async pastDurations(connectionId: string, jobType: string): Promise<number[]> {
+    const response = await this.client.get<unknown>('jobs', {
+      query: { connectionId, jobType, status: 'succeeded', orderBy: 'createdAt|DESC', limit: HISTORY_RUNS },
+      // Optional: one attempt, and any failure leaves the schedule as it is.
+      maxAttempts: 1
+    })
+    return readJobList(response.data, `GET /jobs?connectionId=${connectionId}&status=succeeded`)
+      .filter((job) => job.status === 'succeeded')
+      .map((job) => jobDurationMs(job))
+      .filter((ms): ms is number => ms !== undefined)
   }
 }

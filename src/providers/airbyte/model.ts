@@ -110,6 +110,14 @@ export function createdAt(job: AirbyteJob): number | undefined {
   return parseTimestamp(job.startTime)
 }
 
+/** How long an ended job took from its creation (the age the wait loop counts): to its last update, else `duration`. */
+export function jobDurationMs(job: AirbyteJob): number | undefined {
+  const from = createdAt(job)
+  const to = parseTimestamp(job.lastUpdatedAt)
+  if (from !== undefined && to !== undefined && to > from) return to - from
+  return parseIsoDuration(job.duration)
+}
+
 /**
  * After a creation request whose answer was lost (or that Airbyte refused with 409), the jobs of the connection,
  * newest first, tell what happened:

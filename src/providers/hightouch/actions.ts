@@ -191,6 +191,8 @@ async function waitForRun(
     statusNoun: 'sync run status',
     startedAt,
     checkFirst,
+    // WAIT does not know when the run started, so its age (and the history's fit) would be a guess.
+    history: ctx.common.action === 'SYNC' ? () => api.pastDurations(syncId, ctx.clock.now()) : undefined,
     check: async (watch) => {
       const runs = await api.runs(syncId, runId)
       const view = viewRun(runs, runId)

@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http'
 import { ApiClient, type ApiClientOptions } from '../../http.js'
 import { ApiError } from '../../errors.js'
-import { findSyncBySlug, readRuns, readTriggeredRunId, type HightouchRuns, type HightouchSync } from './model.js'
+import { HISTORY_RUNS } from '../../plan.js'
+import { durationMs, findSyncBySlug, readRuns, readTriggeredRunId, type HightouchRuns, type HightouchSync } from './model.js'
 
 export const HIGHTOUCH_BASE_URL = 'https://api.hightouch.com/api/v1'
 
@@ -91,5 +92,23 @@ export class HightouchApi {
     const path = `syncs/${encodeURIComponent(syncId)}/runs`
     const response = await this.client.get<unknown>(path, { query: { after, orderBy: 'createdAt', limit: 100 } })
     return readRuns(response.data, `GET /${path}?after=${after}`)
+  }
+
+  /**
+   * How long the sync's last few successful runs took (ms, created to finished: the age the wait loop counts), from
+   * one list of its runs of the past week. The list's sort direction is undocumented, so the newest are picked here.
+   */
+  async pastDurations(syncId: string, now: number): Promise<number[]> {
+    const after = new Date(now - 7 * 24 * 3_600_000).toISOString()
+    const path = `syncs/${encodeURIComponent(syncId)}/runs`
+    // Optional: one attempt, and any failure leaves the schedule as it is.
+    const response = await this.client.get<unknown>(path, { query: { after, orderBy: 'createdAt', limit: 100 }, maxAttempts: 1 })
+    return readRuns(response.data, `GET /${path}?after=${after}`)
+      .data.filter((run) => run.status === 'success')
+      .map((run) => ({ created: Date.parse(run.createdAt ?? ''), took: durationMs(run.createdAt, run.finishedAt) }))
+      .filter((run): run is { created: number; took: number } => !Number.isNaN(run.created) && run.took !== undefined)
+      .sort((a, b) => b.created - a.created)
+      .slice(0, HISTORY_RUNS)
+      .map((run) => run.took)
   }
 }
