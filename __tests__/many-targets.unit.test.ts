@@ -100,7 +100,7 @@ describe('the HTTP layer holds a slot until the answer arrives', () => {
     await client.get('/jobs/3')
     expect(events).toEqual(['acquire', 'sent', 'done', 'acquire', 'sent', 'done'])
     events.length = 0
-    nock('https://api.example.test').get('/v1/jobs/4').replyWithError({ code: 'ECONNRESET' })
+    nock('https://api.example.test').get('/v1/jobs/4').replyWithError('socket hang up')
     await expect(client.get('/jobs/4', { maxAttempts: 1 })).rejects.toThrow()
     expect(events).toEqual(['acquire', 'sent', 'done'])
   })
