@@ -90,6 +90,8 @@ interface Waiter {
  */
 export class SlidingWindowLimiter implements RequestLimiter {
   private slots: Slot[] = []
+  /** The earliest time a slot given back expires (Infinity when none is due): pumps between expiries skip the scan. */
+  private nextExpiry = Infinity
   private waiters: Waiter[] = []
   private pausedUntil = 0
   private timer: AbortController | undefined
@@ -134,7 +136,9 @@ export class SlidingWindowLimiter implements RequestLimiter {
   }
 
   private expire(now: number): void {
+    if (now < this.nextExpiry) return
     this.slots = this.slots.filter((s) => s.until > now)
+    this.nextExpiry = this.slots.reduce((min, s) => Math.min(min, s.until), Infinity)
   }
 
   /** Gives out what slots it can, by the plan, and sets a timer for when that may change. */
@@ -164,8 +168,7 @@ export class SlidingWindowLimiter implements RequestLimiter {
     const heldBack = !paused && this.limit !== undefined && this.limit.requests - this.slots.length > 0
     let next = paused ? this.pausedUntil : Infinity
     if (!paused) {
-      const expiries = this.slots.map((s) => s.until).filter((t) => Number.isFinite(t))
-      if (expiries.length > 0) next = Math.min(...expiries)
+      next = this.nextExpiry
       if (heldBack) next = Math.min(next, now + REPLAN_MS)
     }
     // Waiting past the deadline helps nobody: say so at once, as the HTTP layer expects.
@@ -198,6 +201,7 @@ export class SlidingWindowLimiter implements RequestLimiter {
       done: () => {
         if (Number.isFinite(slot.until)) return
         slot.until = this.clock.now() + limit.windowMs + this.marginMs
+        this.nextExpiry = Math.min(this.nextExpiry, slot.until)
         this.pump()
       }
     }
