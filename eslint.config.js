@@ -2,6 +2,7 @@
 import js from '@eslint/js'
 import prettier from 'eslint-config-prettier'
 import globals from 'globals'
+import { createNodeResolver, importX } from 'eslint-plugin-import-x'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
@@ -25,8 +26,18 @@ export default tseslint.config(
     }
   },
   {
+    // The action's layers (entry, cli/, core/, http/, jobs/, providers/) depend on each other one way only.
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } })]
+    },
+    rules: { 'import-x/no-cycle': 'error', 'import-x/no-unresolved': 'error' }
+  },
+  {
     // Scripts, the emulator's command and the CLI print to the terminal by design.
-    files: ['scripts/**', 'emulator/cli.ts', 'src/cli.ts', 'src/cli-entry.ts'],
+    files: ['scripts/**', 'emulator/cli.ts', 'src/cli/cli.ts', 'src/cli/index.ts'],
     rules: { 'no-console': 'off' }
   },
   {

@@ -6,6 +6,7 @@ import { describe, expect, it } from '@jest/globals'
 import { airbyteConnection } from '../emulator/airbyte.js'
 import { errors } from './harness.js'
 import { inProcessRig } from './in-process.js'
+import { providers } from '../src/providers/registry.js'
 import { providerInputs } from './provider-cases.js'
 
 const rig = inProcessRig()
@@ -123,10 +124,10 @@ const CASES: [Base, Record<string, string>, RegExp][] = [
 ]
 
 describe('bad input fails before any request, naming the input and what is expected', () => {
-  it('has at least 40 cases across the providers', () => {
+  it('has at least 40 cases across the providers, and 10 for every registered provider', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(40)
-    for (const p of ['fivetran', 'airbyte', 'hightouch', 'dbt-cloud'] as const)
-      expect(CASES.filter(([b]) => b === p).length).toBeGreaterThanOrEqual(10)
+    for (const p of Object.keys(providers)) expect([p, CASES.filter(([b]) => b === p).length]).toEqual([p, expect.any(Number)])
+    for (const p of Object.keys(providers)) expect(CASES.filter(([b]) => b === p).length).toBeGreaterThanOrEqual(10)
   })
 
   it.each(CASES.map(([kind, inputs, message]) => [kind, JSON.stringify(inputs), inputs, message] as const))(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { cliInputReader, dotenv, parseCliArgs } from '../src/cli.js'
+import { cliInputReader, dotenv, parseCliArgs } from '../src/cli/cli.js'
 
 describe('CLI arguments', () => {
   it('maps kebab-case flags to inputs and reads its own flags', () => {

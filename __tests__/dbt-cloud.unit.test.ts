@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { cell } from '../src/summary.js'
+import { cell } from '../src/core/summary.js'
 import nock from 'nock'
-import { InputError } from '../src/errors.js'
-import { envInputReader } from '../src/inputs.js'
-import { orchestrate } from '../src/orchestrator.js'
-import { RATE_LIMITS } from '../src/ratelimit.js'
+import { InputError } from '../src/core/errors.js'
+import { envInputReader } from '../src/core/inputs.js'
+import { orchestrate } from '../src/core/orchestrator.js'
 import { parseDbtCloudError } from '../src/providers/dbt-cloud/api.js'
 import { dbtCloud } from '../src/providers/dbt-cloud/index.js'
 import {
@@ -34,7 +33,7 @@ import {
 } from '../src/providers/dbt-cloud/model.js'
 import { defaultCause } from '../src/providers/dbt-cloud/settings.js'
 import { providers } from '../src/providers/registry.js'
-import { readSettings } from '../src/settings.js'
+import { readSettings } from '../src/core/settings.js'
 import { FakeClock } from './fake-clock.js'
 import { MemoryIo } from './memory-io.js'
 
@@ -272,7 +271,6 @@ describe('dbt Cloud settings', () => {
       'STATUS:report',
       'CANCEL:report'
     ])
-    expect(RATE_LIMITS['dbt-cloud']).toEqual({ requests: 5000, windowMs: 60_000 })
     expect(dbtCloud.rateLimit).toEqual({ requests: 5000, windowMs: 60_000 })
   })
 

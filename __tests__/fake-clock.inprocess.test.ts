@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { AbortedError } from '../src/errors.js'
+import { AbortedError } from '../src/core/errors.js'
 import { IdleClock } from './fake-clock.js'
 
 const clock = new IdleClock(1_000_000)

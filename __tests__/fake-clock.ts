@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
-import type { Clock } from '../src/clock.js'
-import { AbortedError } from '../src/errors.js'
+import type { Clock } from '../src/core/clock.js'
+import { AbortedError } from '../src/core/errors.js'
 
 /** A clock whose sleeps return at once and move time forward: the wait loop's arithmetic without waiting. */
 export class FakeClock implements Clock {

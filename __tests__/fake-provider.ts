@@ -1,6 +1,6 @@
 import { register } from '../src/jobs/run.js'
 import type { Provider, ProviderInput, RegisteredProvider, TargetContext } from '../src/providers/types.js'
-import type { ActionKind } from '../src/settings.js'
+import type { ActionKind } from '../src/core/common.js'
 
 /** What a test's fake provider says: the Provider fields, its actions as kinds, and one `run` for all of them. */
 export type FakeSpec<S> = Omit<Provider<S, undefined>, 'actions' | 'inputs' | 'client'> & {

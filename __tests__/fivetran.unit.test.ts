@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import { readFileSync } from 'node:fs'
-import { orchestrate } from '../src/orchestrator.js'
+import { orchestrate } from '../src/core/orchestrator.js'
 import { FakeClock } from './fake-clock.js'
 import { MemoryIo } from './memory-io.js'
 import {
@@ -18,9 +18,9 @@ import {
 } from '../src/providers/fivetran/model.js'
 import { register } from '../src/jobs/run.js'
 import { fivetran } from '../src/providers/fivetran/index.js'
-import { envInputReader } from '../src/inputs.js'
-import { readSettings } from '../src/settings.js'
-import type { InputError } from '../src/errors.js'
+import { envInputReader } from '../src/core/inputs.js'
+import { readSettings } from '../src/core/settings.js'
+import type { InputError } from '../src/core/errors.js'
 
 /** A connection as Fivetran returns it (trimmed from a documented example). */
 function connection(fields: Partial<FivetranConnection> & { sync_state?: string; rescheduled_for?: string } = {}): FivetranConnection {

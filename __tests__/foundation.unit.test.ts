@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
-import { systemClock } from '../src/clock.js'
-import { formatDuration, parseDuration, parseIsoDuration, parseTimestamp } from '../src/duration.js'
-import { AbortedError, ApiError, errorMessage, InputError } from '../src/errors.js'
-import { envInputReader, readBoolean, splitList } from '../src/inputs.js'
-import { backoffDelay, parseRetryAfter, retryDelay } from '../src/retry.js'
-import { passes, worstStatus } from '../src/verdict.js'
-import { newReport } from '../src/report.js'
+import { systemClock } from '../src/core/clock.js'
+import { formatDuration, parseDuration, parseIsoDuration, parseTimestamp } from '../src/core/duration.js'
+import { AbortedError, ApiError, errorMessage, InputError } from '../src/core/errors.js'
+import { envInputReader, readBoolean, splitList } from '../src/core/inputs.js'
+import { backoffDelay, parseRetryAfter, retryDelay } from '../src/http/retry.js'
+import { passes, worstStatus } from '../src/core/verdict.js'
+import { newReport } from '../src/core/report.js'
 
 describe('parseDuration', () => {
   it.each([

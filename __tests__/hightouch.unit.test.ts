@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
-import { ApiError, InputError } from '../src/errors.js'
-import { envInputReader } from '../src/inputs.js'
-import { orchestrate } from '../src/orchestrator.js'
+import { ApiError, InputError } from '../src/core/errors.js'
+import { envInputReader } from '../src/core/inputs.js'
+import { orchestrate } from '../src/core/orchestrator.js'
 import { parseHightouchError, describeDetails } from '../src/providers/hightouch/api.js'
 import { hightouch } from '../src/providers/hightouch/index.js'
-import { lostTriggerGraceMs } from '../src/wait.js'
+import { lostTriggerGraceMs } from '../src/jobs/wait.js'
 import {
   currentStatus,
   describeProblems,
@@ -26,7 +26,7 @@ import {
   type HightouchSyncRun
 } from '../src/providers/hightouch/model.js'
 import { providers } from '../src/providers/registry.js'
-import { readSettings } from '../src/settings.js'
+import { readSettings } from '../src/core/settings.js'
 import { FakeClock } from './fake-clock.js'
 import { MemoryIo } from './memory-io.js'
 

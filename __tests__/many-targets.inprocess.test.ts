@@ -7,9 +7,9 @@ import type { FivetranEmulator } from '../emulator/fivetran.js'
 import { HightouchEmulator } from '../emulator/hightouch.js'
 import { mostInWindow } from '../emulator/server.js'
 import type { RecordedRequest } from '../emulator/types.js'
-import type { Clock } from '../src/clock.js'
-import { orchestrate } from '../src/orchestrator.js'
-import { SlidingWindowLimiter } from '../src/ratelimit.js'
+import type { Clock } from '../src/core/clock.js'
+import { orchestrate } from '../src/core/orchestrator.js'
+import { SlidingWindowLimiter } from '../src/http/ratelimit.js'
 import { errors, warnings, type ActionRun } from './harness.js'
 import { inProcessRig, type InProcessOptions } from './in-process.js'
 import { MemoryIo } from './memory-io.js'
@@ -169,7 +169,7 @@ describe('one request budget per provider', () => {
       io: new MemoryIo(),
       clock: rig.clock,
       read: (name) => values[name] ?? '',
-      limiterFor: (name: string, clock: Clock) => {
+      limiterFor: ({ name }, clock: Clock) => {
         built++
         expect(name).toBe(provider)
         return new SlidingWindowLimiter({ requests: budget, windowMs: 500 }, clock)

@@ -2,14 +2,16 @@
 // targets that never get their turn, and how the `status` of several is worked out.
 import { describe, expect, it } from '@jest/globals'
 import nock from 'nock'
-import type { Clock } from '../src/clock.js'
-import { AbortedError } from '../src/errors.js'
-import { ApiClient, BudgetExhaustedError, type RequestLimiter } from '../src/http.js'
-import { orchestrate, outputsFor } from '../src/orchestrator.js'
+import type { Clock } from '../src/core/clock.js'
+import { AbortedError } from '../src/core/errors.js'
+import { ApiClient } from '../src/http/client.js'
+import { BudgetExhaustedError, type RequestLimiter } from '../src/http/ratelimit.js'
+import { orchestrate, outputsFor } from '../src/core/orchestrator.js'
+import { providers } from '../src/providers/registry.js'
 import { fakeProvider } from './fake-provider.js'
-import { ARRIVAL_MARGIN_MS, limiterFor, SlidingWindowLimiter } from '../src/ratelimit.js'
-import { newReport, type Report } from '../src/report.js'
-import { renderSummary } from '../src/summary.js'
+import { ARRIVAL_MARGIN_MS, limiterFor, SlidingWindowLimiter } from '../src/http/ratelimit.js'
+import { newReport, type Report } from '../src/core/report.js'
+import { renderSummary } from '../src/core/summary.js'
 import { FakeClock } from './fake-clock.js'
 import { MemoryIo } from './memory-io.js'
 
@@ -34,26 +36,26 @@ async function burstAndWait(limiter: RequestLimiter, clock: FakeClock, max: numb
 describe('the budgets the action uses (limiterFor)', () => {
   it('hightouch: 180 requests (90 % of 200) per 10 s, each counted until 10 s (and a margin) after its answer', async () => {
     const clock = new FakeClock()
-    const limiter = limiterFor('hightouch', clock)
+    const limiter = limiterFor(providers.hightouch, clock)
     if (!limiter) throw new Error('no budget for hightouch')
     expect(await burstAndWait(limiter, clock, 500)).toEqual({ burst: 180, waitedMs: 10_000 + ARRIVAL_MARGIN_MS })
   })
 
   it('fivetran: 18,000 requests (90 % of 20,000) per hour', async () => {
     const clock = new FakeClock()
-    const limiter = limiterFor('fivetran', clock)
+    const limiter = limiterFor(providers.fivetran, clock)
     if (!limiter) throw new Error('no budget for fivetran')
     expect(await burstAndWait(limiter, clock, 25_000)).toEqual({ burst: 18_000, waitedMs: 3_600_000 + ARRIVAL_MARGIN_MS })
   })
 
   it('airbyte publishes no limit: no window, any number of requests go at once', async () => {
     const clock = new FakeClock()
-    expect(await burstAndWait(limiterFor('airbyte', clock), clock, 5000)).toEqual({ burst: 5001, waitedMs: 0 })
+    expect(await burstAndWait(limiterFor(providers.airbyte, clock), clock, 5000)).toEqual({ burst: 5001, waitedMs: 0 })
   })
 
   it.each(['airbyte', 'hightouch', 'fivetran'])('%s: a 429 to one target holds every target until its Retry-After', async (provider) => {
     const clock = new FakeClock()
-    const limiter = limiterFor(provider, clock)
+    const limiter = limiterFor(providers[provider], clock)
     await limiter.acquire()
     limiter.throttled?.(clock.now() + 5000)
     await limiter.acquire()
@@ -153,7 +155,7 @@ describe('one budget per step', () => {
       read: inputs({ provider: 'fake', ids: 'ok1,ok2,ok3,ok4,ok5', max_parallel: '2' }),
       providers: fakeThings(seen),
       clock,
-      limiterFor: (name, c) => {
+      limiterFor: ({ name }, c) => {
         calls.push([name, c])
         return budget
       }

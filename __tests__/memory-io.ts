@@ -1,4 +1,4 @@
-import type { Io } from '../src/io.js'
+import type { Io } from '../src/core/io.js'
 
 /** An Io that keeps everything in memory, for tests of the orchestrator. */
 export class MemoryIo implements Io {

@@ -1,7 +1,7 @@
-// The polling plan as pure functions (src/plan.ts), and the step's budget applying it (src/ratelimit.ts) on a
+// The polling plan as pure functions (src/jobs/plan.ts), and the step's budget applying it (src/http/ratelimit.ts) on a
 // virtual clock: requests counted as the provider counts them, a scarce budget spent where it pays.
 import { describe, expect, it } from '@jest/globals'
-import type { RequestLimiter } from '../src/http.js'
+import type { RequestLimiter } from '../src/http/ratelimit.js'
 import {
   endedLikelihood,
   expectationFrom,
@@ -10,10 +10,10 @@ import {
   proportionalDelay,
   type Expectation,
   type WaitingRequest
-} from '../src/plan.js'
-import { ARRIVAL_MARGIN_MS, SlidingWindowLimiter, withPurpose, withTarget } from '../src/ratelimit.js'
-import { newReport } from '../src/report.js'
-import { waitFor } from '../src/wait.js'
+} from '../src/jobs/plan.js'
+import { ARRIVAL_MARGIN_MS, SlidingWindowLimiter, withPurpose, withTarget } from '../src/http/ratelimit.js'
+import { newReport } from '../src/core/report.js'
+import { waitFor } from '../src/jobs/wait.js'
 import { TimerClock } from './timer-clock.js'
 
 const S = 1000

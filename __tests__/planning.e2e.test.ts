@@ -4,9 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { AirbyteEmulator, airbyteConnection } from '../emulator/airbyte.js'
 import { HightouchEmulator } from '../emulator/hightouch.js'
 import { mostInWindow, startEmulator, type Emulator } from '../emulator/server.js'
-import type { Clock } from '../src/clock.js'
-import { orchestrate } from '../src/orchestrator.js'
-import { SlidingWindowLimiter } from '../src/ratelimit.js'
+import type { Clock } from '../src/core/clock.js'
+import { orchestrate } from '../src/core/orchestrator.js'
+import { SlidingWindowLimiter } from '../src/http/ratelimit.js'
 import { runAction } from './harness.js'
 import { MemoryIo } from './memory-io.js'
 import { providerInputs } from './provider-cases.js'
@@ -55,7 +55,7 @@ describe('a tight limit (scaled down, in-process against the emulator)', () => {
     const result = await orchestrate({
       io,
       read: (name) => values[name] ?? '',
-      limiterFor: (_: string, clock: Clock) => new SlidingWindowLimiter({ requests: 36, windowMs: 2000 }, clock)
+      limiterFor: (_, clock: Clock) => new SlidingWindowLimiter({ requests: 36, windowMs: 2000 }, clock)
     })
     expect(result.reports.map((r) => r.status)).toEqual(ids.map(() => 'succeeded'))
     expect(result.exitCode).toBe(0)

@@ -2,8 +2,14 @@
 // docs must agree with it.
 import { describe, expect, it } from '@jest/globals'
 import { providers } from '../src/providers/registry.js'
-import { COMMON_INPUTS } from '../src/settings.js'
-import { actionYml } from './harness.js'
+import { COMMON_INPUTS } from '../src/core/settings.js'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { extraProviders } from '../emulator/providers.js'
+import { startEmulator } from '../emulator/server.js'
+import { DEMO_RUNS } from '../scripts/demo-runs.js'
+import { ROOT, actionYml } from './harness.js'
+import { PROVIDER_CASES } from './provider-cases.js'
 
 const registered = Object.values(providers)
 const declared = actionYml().inputs
@@ -47,6 +53,30 @@ describe('the provider registry', () => {
   it('gives no action.yml default to an input with an env fallback (the runner would always pass it)', () => {
     for (const input of registered.flatMap((p) => p.inputs).filter((i) => i.envFallback)) {
       expect([input.name, declared[input.name].default]).toEqual([input.name, undefined])
+    }
+  })
+
+  it('gives every registered provider its emulator, demo runs, test cases and own action', async () => {
+    const names = registered.map((p) => p.name).sort()
+    const emulator = await startEmulator({ providers: extraProviders() })
+    try {
+      expect(Object.keys(emulator.providers).sort()).toEqual(names)
+    } finally {
+      await emulator.close()
+    }
+    expect(PROVIDER_CASES.map((c) => c.name).sort()).toEqual(names)
+    for (const name of names) {
+      const demo = DEMO_RUNS.filter((run) => run.inputs(emulator, {}).provider === name)
+      // A run that passes and one that fails, at least.
+      expect([name, demo.some((r) => r.passes), demo.some((r) => !r.passes)]).toEqual([name, true, true])
+      for (const file of [
+        `__tests__/reliability-${name}.e2e.test.ts`,
+        `__tests__/hostile-${name}.e2e.test.ts`,
+        `__tests__/${name}.unit.test.ts`,
+        `__tests__/${name}.e2e.test.ts`,
+        `${name}/action.yml`
+      ])
+        expect([file, existsSync(join(ROOT, file))]).toEqual([file, true])
     }
   })
 })

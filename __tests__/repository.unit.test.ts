@@ -66,7 +66,7 @@ const readme = (): string => readFileSync(join(ROOT, 'README.md'), 'utf8')
 const yamlBlocks = (markdown: string): string[] => [...markdown.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1])
 
 describe('repository', () => {
-  it("has README tables, src/action-metadata.ts and the providers' actions generated from the current action.yml", () => {
+  it("has README tables, src/core/action-metadata.ts and the providers' actions generated from the current action.yml", () => {
     expect(stale(ROOT)).toEqual([])
   })
 

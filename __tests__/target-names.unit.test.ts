@@ -3,11 +3,11 @@
 // room for it; messages in the table without the id the row already shows.
 import { afterEach, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
-import type { RequestLimiter } from '../src/http.js'
-import { orchestrate } from '../src/orchestrator.js'
-import { newReport, type Report } from '../src/report.js'
-import { plainText, renderSummary, withoutId } from '../src/summary.js'
-import { plainLabel, shortId } from '../src/timeline.js'
+import type { RequestLimiter } from '../src/http/ratelimit.js'
+import { orchestrate } from '../src/core/orchestrator.js'
+import { newReport, type Report } from '../src/core/report.js'
+import { plainText, renderSummary, withoutId } from '../src/core/summary.js'
+import { plainLabel, shortId } from '../src/core/timeline.js'
 import { FakeClock } from './fake-clock.js'
 import { MemoryIo } from './memory-io.js'
 

@@ -1,5 +1,5 @@
-import type { Clock } from '../src/clock.js'
-import { AbortedError } from '../src/errors.js'
+import type { Clock } from '../src/core/clock.js'
+import { AbortedError } from '../src/core/errors.js'
 
 interface Timer {
   at: number

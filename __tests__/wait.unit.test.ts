@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { AbortedError, ApiError } from '../src/errors.js'
-import { nextPollDelay, waitFor, type CheckResult } from '../src/wait.js'
+import { AbortedError, ApiError } from '../src/core/errors.js'
+import { nextPollDelay, waitFor, type CheckResult } from '../src/jobs/wait.js'
 import { FakeClock } from './fake-clock.js'
 
 describe('nextPollDelay', () => {

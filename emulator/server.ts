@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../src/clock.js'
+import { systemClock, type Clock } from '../src/core/clock.js'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { FivetranEmulator } from './fivetran.js'

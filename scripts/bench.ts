@@ -17,10 +17,10 @@ import { extraProviders } from '../emulator/providers.js'
 import { actionYml, ROOT, runAction, type ActionRun } from '../emulator/run-action.js'
 import { mostInWindow, startEmulator, type Emulator } from '../emulator/server.js'
 import { FakeClock } from '../__tests__/fake-clock.js'
-import { parseDuration } from '../src/duration.js'
-import { RATE_LIMITS } from '../src/ratelimit.js'
-import { expectationFrom } from '../src/plan.js'
-import { waitFor } from '../src/wait.js'
+import { parseDuration } from '../src/core/duration.js'
+import { providers } from '../src/providers/registry.js'
+import { expectationFrom } from '../src/jobs/plan.js'
+import { waitFor } from '../src/jobs/wait.js'
 
 const markdownOnly = process.argv.includes('--markdown')
 /** `--only=tight,polling`: run some sections only (while working on them); the README wants all. */
@@ -217,8 +217,8 @@ async function pollingSection(): Promise<void> {
   out.push('### Polling (simulated)', '')
   out.push(...table(['Job', ...schedules.map((s) => `${s.label}: requests / worst lag`), 'Targets'], rows), '')
   out.push(
-    `The action's real wait loop (\`waitFor\` in src/wait.ts) on a fake clock; the fixed intervals run the same loop with a constant gap. ` +
-      `With history, the target's five past runs are read once (one request, counted) and the checks are planned around them (src/plan.ts): ` +
+    `The action's real wait loop (\`waitFor\` in src/jobs/wait.ts) on a fake clock; the fixed intervals run the same loop with a constant gap. ` +
+      `With history, the target's five past runs are read once (one request, counted) and the checks are planned around them (src/jobs/plan.ts): ` +
       `two sparse checks while the job is younger than its past runs, one every 4 % of its age around the expected end, and today's proportional schedule once it overruns. ` +
       `"History ±10 %": past runs of ${ACCURATE.join(', ')} × this run's length. ` +
       `Every schedule first checks one gap after the trigger, as the action does. Lag is the time from the job's end to the check that sees it, ` +
@@ -233,7 +233,7 @@ async function pollingSection(): Promise<void> {
 
 const SCALE_SCENARIO = 'ten_seconds'
 const JOB_MS = FIVETRAN_SCENARIOS[SCALE_SCENARIO].syncMs as number
-const FIVETRAN_LIMIT = RATE_LIMITS.fivetran as { requests: number; windowMs: number }
+const FIVETRAN_LIMIT = providers.fivetran.rateLimit as { requests: number; windowMs: number }
 
 interface ScaleResult {
   provider: string
@@ -380,7 +380,7 @@ const USED_PACKAGES: Record<string, string> = {
   tunnel: "@actions/http-client's proxy support"
 }
 /** The CLI's own modules: they belong in dist/cli.js only. */
-const CLI_ONLY = ['./src/cli.ts', './src/cli-entry.ts', './src/action-metadata.ts']
+const CLI_ONLY = ['./src/cli/cli.ts', './src/cli/index.ts', './src/core/action-metadata.ts']
 
 async function startupSection(emulator: Emulator, scratch: string): Promise<void> {
   progress(`Start-up: ${STARTUP_RUNS} runs (and one to warm up) to the first request...`)
@@ -475,7 +475,7 @@ function nodeBaselineMs(): number {
 // ---------------------------------------------------------------------------------------------------------------
 // 4. A tight rate limit, for real against the emulator enforcing Hightouch's limit by arrival
 
-const HIGHTOUCH_LIMIT = RATE_LIMITS.hightouch as { requests: number; windowMs: number }
+const HIGHTOUCH_LIMIT = providers.hightouch.rateLimit as { requests: number; windowMs: number }
 /** Past runs within a few percent of this one: what a sync that runs every day looks like. */
 const STEADY_HISTORY = [1.0, 0.97, 1.03, 0.99, 1.02]
 

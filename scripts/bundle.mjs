@@ -63,7 +63,7 @@ function moduleSizes(stats) {
 // The action (dist/index.js) and the CLI (dist/cli.js) are separate bundles: the action loads only what it uses.
 await build('src/index.ts', out, statsFile)
 const cliDir = mkdtempSync(join(tmpdir(), 'elt-cli-'))
-await build('src/cli-entry.ts', cliDir)
+await build('src/cli/index.ts', cliDir)
 renameSync(join(cliDir, 'index.js'), join(out, 'cli.js'))
 chmodSync(join(out, 'cli.js'), 0o755)
 rmSync(cliDir, { recursive: true, force: true })

@@ -1,5 +1,5 @@
 // Generates what must follow action.yml: the README's inputs and outputs tables (between markers),
-// src/action-metadata.ts (the CLI's flags and help), and one action per provider (fivetran/action.yml and its
+// src/core/action-metadata.ts (the CLI's flags and help), and one action per provider (fivetran/action.yml and its
 // README, ...) made of the provider's own inputs (its `inputs` in the registry) and the common ones.
 // `npm run bundle` runs it; `--check` fails when stale.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -173,7 +173,7 @@ export function generate(root: string, providers: ProviderInfo[] = registeredPro
   readme = replaceBetween(readme, 'outputs', outputsTable(action))
   return [
     { path: join(root, 'README.md'), content: readme },
-    { path: join(root, 'src', 'action-metadata.ts'), content: metadataModule(action) },
+    { path: join(root, 'src', 'core', 'action-metadata.ts'), content: metadataModule(action) },
     ...providers.flatMap((p) => [
       { path: join(root, p.name, 'action.yml'), content: providerActionYml(action, p, providers) },
       { path: join(root, p.name, 'README.md'), content: providerReadme(action, p, providers) }

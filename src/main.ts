@@ -1,9 +1,9 @@
-import { listenForCancellation } from './cancellation.js'
-import { errorMessage } from './errors.js'
-import { githubIo } from './github-io.js'
-import { envInputReader } from './inputs.js'
-import { orchestrate } from './orchestrator.js'
-import { limiterFor } from './ratelimit.js'
+import { listenForCancellation } from './core/cancellation.js'
+import { errorMessage } from './core/errors.js'
+import { githubIo } from './core/github-io.js'
+import { envInputReader } from './core/inputs.js'
+import { orchestrate } from './core/orchestrator.js'
+import { limiterFor } from './http/ratelimit.js'
 
 /**
  * Once the verdict is out, nothing left behind (a socket a hostile server holds open, a timer) may keep the step

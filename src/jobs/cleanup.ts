@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js'
+import type { Clock } from '../core/clock.js'
 
 /**
  * Cancelling the remote job after the workflow's cancellation gets this budget of its own: the runner kills the

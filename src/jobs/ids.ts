@@ -1,4 +1,4 @@
-import { splitList, type InputReader } from '../inputs.js'
+import { splitList, type InputReader } from '../core/inputs.js'
 
 export interface IdListSpec {
   /** The input's name, e.g. `connector_id`. */

@@ -1,4 +1,4 @@
-import { ApiError } from '../errors.js'
+import { ApiError } from '../core/errors.js'
 
 /** The words every refusal message is built from. */
 export interface RefusalWords {

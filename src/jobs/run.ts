@@ -1,5 +1,5 @@
-import { AbortedError } from '../errors.js'
-import type { ApiClientOptions } from '../http.js'
+import { AbortedError } from '../core/errors.js'
+import type { ApiClientOptions } from '../http/client.js'
 import type { PreparedStep, Provider, RegisteredProvider, TargetContext } from '../providers/types.js'
 import { cleanupWindow } from './cleanup.js'
 

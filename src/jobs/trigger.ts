@@ -1,6 +1,6 @@
-import { formatDuration } from '../duration.js'
-import { ApiError } from '../errors.js'
-import { waitFor } from '../wait.js'
+import { formatDuration } from '../core/duration.js'
+import { ApiError } from '../core/errors.js'
+import { waitFor } from './wait.js'
 import type { TargetContext } from '../providers/types.js'
 
 /**

@@ -1,6 +1,6 @@
-import { formatDuration } from '../duration.js'
-import { setFact } from '../report.js'
-import { waitFor, type CheckResult, type WaitOutcome } from '../wait.js'
+import { formatDuration } from '../core/duration.js'
+import { setFact } from '../core/report.js'
+import { waitFor, type CheckResult, type WaitOutcome } from './wait.js'
 import type { TargetContext } from '../providers/types.js'
 
 /** What a status check can tell the watcher besides its verdict. */

@@ -1,10 +1,10 @@
-import type { Clock } from '../clock.js'
-import type { RequestLimiter } from '../http.js'
-import type { InputReader } from '../inputs.js'
-import type { Log } from '../io.js'
-import type { RateLimit } from '../ratelimit.js'
-import type { Report } from '../report.js'
-import type { ActionKind, CommonSettings } from '../settings.js'
+import type { Clock } from '../core/clock.js'
+import type { RequestLimiter } from '../http/ratelimit.js'
+import type { InputReader } from '../core/inputs.js'
+import type { Log } from '../core/io.js'
+import type { RateLimit } from '../http/ratelimit.js'
+import type { Report } from '../core/report.js'
+import type { ActionKind, CommonSettings } from '../core/common.js'
 
 /** Everything a provider needs to work on one target. */
 export interface TargetContext<S> {

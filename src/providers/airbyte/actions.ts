@@ -1,10 +1,10 @@
-import { AbortedError, ApiError, errorMessage } from '../../errors.js'
-import type { Auth } from '../../http.js'
+import { AbortedError, ApiError, errorMessage } from '../../core/errors.js'
+import type { Auth } from '../../http/client.js'
 import { cleanupClientOptions, clientOptions } from '../../jobs/run.js'
 import { showBody } from '../../jobs/show.js'
 import { triggerOnce, CLOCK_SLACK_MS } from '../../jobs/trigger.js'
 import { timedOut, watchJob } from '../../jobs/watch.js'
-import { setFact } from '../../report.js'
+import { setFact } from '../../core/report.js'
 import type { ActionSpec, TargetContext } from '../types.js'
 import { AirbyteApi, CREATE_JOB_TIMEOUT_MS, authFor } from './api.js'
 import {

@@ -1,8 +1,8 @@
-import type { Clock } from '../../clock.js'
-import { ApiClient, type ApiClientOptions, type ApiLog, type Auth } from '../../http.js'
-import { ApiError } from '../../errors.js'
-import { HISTORY_RUNS } from '../../plan.js'
-import { oneLine } from '../../text.js'
+import type { Clock } from '../../core/clock.js'
+import { ApiClient, type ApiClientOptions, type ApiLog, type Auth } from '../../http/client.js'
+import { ApiError } from '../../core/errors.js'
+import { HISTORY_RUNS } from '../../jobs/plan.js'
+import { oneLine } from '../../core/text.js'
 import { jobDurationMs, readJob, readJobList, type AirbyteJob, type JobType } from './model.js'
 
 export const AIRBYTE_BASE_URL = 'https://api.airbyte.com/v1'

@@ -1,6 +1,6 @@
-import type { Status } from '../../constants.js'
-import { formatDuration, parseIsoDuration, parseTimestamp } from '../../duration.js'
-import { ApiError } from '../../errors.js'
+import type { Status } from '../../core/constants.js'
+import { formatDuration, parseIsoDuration, parseTimestamp } from '../../core/duration.js'
+import { ApiError } from '../../core/errors.js'
 
 /** Airbyte's job types (`JobTypeEnum`); `refresh` is refused by the public API, so the action never sends it. */
 export type JobType = 'sync' | 'reset' | 'clear'

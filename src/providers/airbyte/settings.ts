@@ -1,6 +1,6 @@
-import type { InputReader } from '../../inputs.js'
+import type { InputReader } from '../../core/inputs.js'
 import { readIdList } from '../../jobs/ids.js'
-import type { CommonSettings } from '../../settings.js'
+import type { CommonSettings } from '../../core/common.js'
 import type { ProviderInput } from '../types.js'
 import type { AirbyteCredentials } from './api.js'
 import { isJobId, isUuid, type JobType } from './model.js'

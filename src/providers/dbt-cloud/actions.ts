@@ -1,10 +1,10 @@
-import { formatDuration } from '../../duration.js'
-import { AbortedError, ApiError, errorMessage } from '../../errors.js'
+import { formatDuration } from '../../core/duration.js'
+import { AbortedError, ApiError, errorMessage } from '../../core/errors.js'
 import { CLEANUP_AFTER_ABORT_MS } from '../../jobs/cleanup.js'
 import { cleanupClientOptions, clientOptions } from '../../jobs/run.js'
 import { triggerOnce, type TriggerOutcome } from '../../jobs/trigger.js'
 import { timedOut, watchJob } from '../../jobs/watch.js'
-import { setFact, type Report } from '../../report.js'
+import { setFact, type Report } from '../../core/report.js'
 import type { ActionSpec, TargetContext } from '../types.js'
 import { DbtCloudApi } from './api.js'
 import {

@@ -1,5 +1,5 @@
-import { ApiClient, type ApiClientOptions } from '../../http.js'
-import { ApiError } from '../../errors.js'
+import { ApiClient, type ApiClientOptions } from '../../http/client.js'
+import { ApiError } from '../../core/errors.js'
 import { flatText, readJob, readRun, readRunList, type DbtJob, type DbtRun } from './model.js'
 
 export const DBT_CLOUD_BASE_URL = 'https://cloud.getdbt.com'

@@ -1,8 +1,8 @@
 // dbt Cloud's answers, read and judged: pure functions only (no requests, no clock).
-import type { Status } from '../../constants.js'
-import { formatDuration, parseTimestamp } from '../../duration.js'
-import { ApiError } from '../../errors.js'
-import type { SummaryTable } from '../../report.js'
+import type { Status } from '../../core/constants.js'
+import { formatDuration, parseTimestamp } from '../../core/duration.js'
+import { ApiError } from '../../core/errors.js'
+import type { SummaryTable } from '../../core/report.js'
 
 /** Account, job and run ids are whole numbers (int64 in the API; real run ids reach 14 digits). */
 export const NUMERIC_ID = /^[1-9]\d{0,17}$/

@@ -1,4 +1,4 @@
-import { ApiError } from '../../errors.js'
+import { ApiError } from '../../core/errors.js'
 import { explainRefusal } from '../../jobs/refusal.js'
 import type { TargetContext } from '../types.js'
 import type { FivetranSettings } from './settings.js'

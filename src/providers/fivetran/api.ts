@@ -1,4 +1,4 @@
-import { ApiClient, type ApiClientOptions } from '../../http.js'
+import { ApiClient, type ApiClientOptions } from '../../http/client.js'
 import { readConnection, type FivetranConnection } from './model.js'
 
 export const FIVETRAN_BASE_URL = 'https://api.fivetran.com/v1'

@@ -1,5 +1,5 @@
-import type { Status } from '../../constants.js'
-import { ApiError } from '../../errors.js'
+import type { Status } from '../../core/constants.js'
+import { ApiError } from '../../core/errors.js'
 
 /** An alert in `status.tasks` or `status.warnings`. */
 export interface FivetranAlert {

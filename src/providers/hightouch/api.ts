@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
-import { ApiClient, type ApiClientOptions } from '../../http.js'
-import { ApiError } from '../../errors.js'
-import { HISTORY_RUNS } from '../../plan.js'
+import { ApiClient, type ApiClientOptions } from '../../http/client.js'
+import { ApiError } from '../../core/errors.js'
+import { HISTORY_RUNS } from '../../jobs/plan.js'
 import { durationMs, findSyncBySlug, readRuns, readTriggeredRunId, type HightouchRuns, type HightouchSync } from './model.js'
 
 export const HIGHTOUCH_BASE_URL = 'https://api.hightouch.com/api/v1'

@@ -1,7 +1,7 @@
-import type { Status } from '../../constants.js'
-import { ApiError } from '../../errors.js'
-import type { SummaryTable } from '../../report.js'
-import { worstStatus } from '../../verdict.js'
+import type { Status } from '../../core/constants.js'
+import { ApiError } from '../../core/errors.js'
+import type { SummaryTable } from '../../core/report.js'
+import { worstStatus } from '../../core/verdict.js'
 
 /** Row counts of a sync run (`plannedRows`, `successfulRows`, `failedRows`). */
 export interface HightouchRowCounts {

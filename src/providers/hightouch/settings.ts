@@ -1,6 +1,6 @@
-import { readBoolean, splitList, type InputReader } from '../../inputs.js'
+import { readBoolean, splitList, type InputReader } from '../../core/inputs.js'
 import { readIdList } from '../../jobs/ids.js'
-import type { CommonSettings } from '../../settings.js'
+import type { CommonSettings } from '../../core/common.js'
 import type { ProviderInput } from '../types.js'
 import { NUMERIC_ID } from './model.js'
 

@@ -4,15 +4,16 @@
 // Inputs come from flags, then INPUT_* variables, then the DataOps env names (FIVETRAN_ACTION, CONNECTOR_ID, ...).
 import { writeFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { INPUTS } from './action-metadata.js'
-import { listenForCancellation } from './cancellation.js'
-import { ACTION_NAME, ACTION_VERSION } from './constants.js'
-import { errorMessage } from './errors.js'
-import { envInputReader, type InputReader } from './inputs.js'
-import type { Io } from './io.js'
-import { orchestrate } from './orchestrator.js'
-import { limiterFor } from './ratelimit.js'
-import { neutraliseLog } from './text.js'
+import { INPUTS } from '../core/action-metadata.js'
+import { listenForCancellation } from '../core/cancellation.js'
+import { ACTION_NAME, ACTION_VERSION } from '../core/constants.js'
+import { errorMessage } from '../core/errors.js'
+import { envInputReader, type InputReader } from '../core/inputs.js'
+import type { Io } from '../core/io.js'
+import { orchestrate } from '../core/orchestrator.js'
+import { limiterFor } from '../http/ratelimit.js'
+import { providers } from '../providers/registry.js'
+import { neutraliseLog } from '../core/text.js'
 
 export interface CliOptions {
   inputs: Record<string, string>
@@ -86,9 +87,16 @@ export function cliInputReader(flags: Record<string, string>, env: NodeJS.Proces
   return (name, envFallback) => (flags[name] ?? '').trim() || fromEnv(name, envFallback)
 }
 
+/** `Fivetran, Airbyte, Hightouch and dbt Cloud`: every registered provider, by the name people write. */
+function providerTitles(): string {
+  const titles = Object.values(providers).map((p) => p.title)
+  return titles.length > 1 ? `${titles.slice(0, -1).join(', ')} and ${titles.at(-1)}` : titles.join('')
+}
+
 export function helpText(): string {
   const lines = [
-    `${ACTION_NAME} ${ACTION_VERSION}: trigger, wait for and test Fivetran, Airbyte, Hightouch and dbt Cloud jobs.`,
+    `${ACTION_NAME} ${ACTION_VERSION}: trigger, wait for and test ${providerTitles()} jobs.`,
+    `Providers (--provider): ${Object.keys(providers).join(', ')}.`,
     '',
     'Usage: elt-orchestrator --provider fivetran --action START --connector-id shrank_paparazzi [options]',
     '',

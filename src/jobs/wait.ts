@@ -1,9 +1,9 @@
-import { AbortedError, ApiError } from './errors.js'
-import type { Clock } from './clock.js'
-import { formatDuration } from './duration.js'
+import { AbortedError, ApiError } from '../core/errors.js'
+import type { Clock } from '../core/clock.js'
+import { formatDuration } from '../core/duration.js'
 import { expectationFrom, nextCheckDelay, proportionalDelay, type Expectation } from './plan.js'
-import { currentTarget, withPurpose, type CheckedJob } from './ratelimit.js'
-import { setFact } from './report.js'
+import { currentTarget, withPurpose, type CheckedJob } from '../http/ratelimit.js'
+import { setFact } from '../core/report.js'
 
 export { MIN_POLL_DELAY_MS, POLL_AGE_FRACTION } from './plan.js'
 

@@ -1,21 +1,39 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { Clock } from './clock.js'
-import { AbortedError } from './errors.js'
-import { BudgetExhaustedError, type RequestLimiter, type RequestSlot } from './http.js'
-import { planGrants, type Expectation, type RequestKind, type WaitingRequest } from './plan.js'
-import type { Report } from './report.js'
+import type { Clock } from '../core/clock.js'
+import { AbortedError } from '../core/errors.js'
+import { planGrants, type Expectation, type RequestKind, type WaitingRequest } from '../jobs/plan.js'
+import type { Report } from '../core/report.js'
+
+/** A request's place in the budget: `done` when its answer (or failure) has arrived. */
+export interface RequestSlot {
+  done(): void
+}
+
+/** Shares a request budget between the clients of one provider (SlidingWindowLimiter below). */
+export interface RequestLimiter {
+  /** The budget it keeps, where it has one: requests in any window (the step's share of the provider's limit). */
+  readonly limit?: { requests: number; windowMs: number }
+  /**
+   * Resolves when a request may be sent. Rejects with BudgetExhaustedError when the next free slot comes after
+   * `notAfter` (the step's deadline), so that waiting for the budget never holds a step past its timeout.
+   */
+  acquire(signal?: AbortSignal, notAfter?: number): Promise<RequestSlot | void>
+  /** The provider answered 429: hold every request of the step (not only this target's) until `untilMs`. */
+  throttled?(untilMs: number): void
+}
+
+/** The shared request budget has no room before the deadline. */
+export class BudgetExhaustedError extends Error {
+  constructor(readonly nextSlotAt: number) {
+    super(`no room in the request budget before the timeout (next slot at ${new Date(nextSlotAt).toISOString()})`)
+    this.name = 'BudgetExhaustedError'
+  }
+}
 
 /** A provider's documented request limit: at most `requests` in any `windowMs`. */
 export interface RateLimit {
   requests: number
   windowMs: number
-}
-
-/** Documented limits (reference notes): Hightouch 200 per 10 s per workspace; Fivetran 20,000 per hour; dbt Cloud 5,000 per minute per account. */
-export const RATE_LIMITS: Record<string, RateLimit | undefined> = {
-  hightouch: { requests: 200, windowMs: 10_000 },
-  fivetran: { requests: 20_000, windowMs: 3_600_000 },
-  'dbt-cloud': { requests: 5_000, windowMs: 60_000 }
 }
 
 /** The share of a documented limit one step uses, leaving room for whatever else uses the same key. */
@@ -242,7 +260,7 @@ export class SlidingWindowLimiter implements RequestLimiter {
  * The shared budget for one step's requests to a provider: 90 % of its documented limit (Hightouch, Fivetran), or
  * none where none is published (Airbyte), and in every case a pause for all targets after a 429.
  */
-export function limiterFor(provider: string, clock: Clock): RequestLimiter {
-  const limit = RATE_LIMITS[provider]
+export function limiterFor(provider: { rateLimit?: RateLimit }, clock: Clock): RequestLimiter {
+  const limit = provider.rateLimit
   return new SlidingWindowLimiter(limit && { requests: Math.floor(limit.requests * BUDGET_SHARE), windowMs: limit.windowMs }, clock)
 }

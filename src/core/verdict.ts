@@ -1,5 +1,5 @@
 import { STATUSES, type Status } from './constants.js'
-import type { ActionKind } from './settings.js'
+import type { ActionKind } from './common.js'
 import type { Report } from './report.js'
 
 /** Whether one target passes (README, "Statuses"). */

@@ -3,12 +3,12 @@ import { MAX_TIMER_MS, systemClock, type Clock } from './clock.js'
 import { ACTIVE_STATUSES, Outputs } from './constants.js'
 import { formatDuration } from './duration.js'
 import { AbortedError, InputError, errorMessage } from './errors.js'
-import type { RequestLimiter } from './http.js'
+import type { RequestLimiter } from '../http/ratelimit.js'
 import type { InputReader } from './inputs.js'
 import { prefixedLog, type Io } from './io.js'
-import { providers as registry } from './providers/registry.js'
-import type { RegisteredProvider } from './providers/types.js'
-import { withTarget } from './ratelimit.js'
+import { providers as registry } from '../providers/registry.js'
+import type { RegisteredProvider } from '../providers/types.js'
+import { withTarget } from '../http/ratelimit.js'
 import { addWait, newReport, type Report, type Timing } from './report.js'
 import { isLoopback, readSettings, type Settings } from './settings.js'
 import { renderSummary } from './summary.js'
@@ -24,7 +24,7 @@ export interface OrchestrateOptions {
   signal?: AbortSignal
   providers?: Record<string, RegisteredProvider>
   /** Builds the request budget shared by every target of the step (see ratelimit.ts). */
-  limiterFor?: (provider: string, clock: Clock) => RequestLimiter | undefined
+  limiterFor?: (provider: RegisteredProvider, clock: Clock) => RequestLimiter | undefined
 }
 
 export interface OrchestrateResult {
@@ -69,7 +69,7 @@ export async function orchestrate(options: OrchestrateOptions): Promise<Orchestr
   }
 
   const deadline = clock.now() + common.timeoutMs
-  const limiter = options.limiterFor?.(provider.name, clock)
+  const limiter = options.limiterFor?.(provider, clock)
   const targets = step.targets
   const reports = targets.map((target) => newReport(provider.name, common.action, target))
   const several = targets.length > 1

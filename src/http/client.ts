@@ -4,12 +4,13 @@ import { request as httpsRequest } from 'node:https'
 import type { Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { getProxyUrl } from '@actions/http-client'
-import { systemClock, type Clock } from './clock.js'
-import { USER_AGENT } from './constants.js'
-import { AbortedError, ApiError, errorMessage, type ApiErrorDetails } from './errors.js'
+import { systemClock, type Clock } from '../core/clock.js'
+import { USER_AGENT } from '../core/constants.js'
+import { AbortedError, ApiError, errorMessage, type ApiErrorDetails } from '../core/errors.js'
+import { BudgetExhaustedError, type RequestLimiter } from './ratelimit.js'
 import { parseRetryAfter, retryDelay } from './retry.js'
-import { formatDuration } from './duration.js'
-import { oneLine } from './text.js'
+import { formatDuration } from '../core/duration.js'
+import { oneLine } from '../core/text.js'
 
 /** How a provider authenticates its requests. */
 export interface Auth {
@@ -17,32 +18,6 @@ export interface Auth {
   header(signal?: AbortSignal): Promise<string | undefined>
   /** After a 401: drop cached credentials and get new ones. True when a retry is worth it. */
   renew?(signal?: AbortSignal): Promise<boolean>
-}
-
-/** A request's place in the budget: `done` when its answer (or failure) has arrived. */
-export interface RequestSlot {
-  done(): void
-}
-
-/** Shares a request budget between the clients of one provider (see ratelimit.ts). */
-export interface RequestLimiter {
-  /** The budget it keeps, where it has one: requests in any window (the step's share of the provider's limit). */
-  readonly limit?: { requests: number; windowMs: number }
-  /**
-   * Resolves when a request may be sent. Rejects with BudgetExhaustedError when the next free slot comes after
-   * `notAfter` (the step's deadline), so that waiting for the budget never holds a step past its timeout.
-   */
-  acquire(signal?: AbortSignal, notAfter?: number): Promise<RequestSlot | void>
-  /** The provider answered 429: hold every request of the step (not only this target's) until `untilMs`. */
-  throttled?(untilMs: number): void
-}
-
-/** The shared request budget has no room before the deadline. */
-export class BudgetExhaustedError extends Error {
-  constructor(readonly nextSlotAt: number) {
-    super(`no room in the request budget before the timeout (next slot at ${new Date(nextSlotAt).toISOString()})`)
-    this.name = 'BudgetExhaustedError'
-  }
 }
 
 export interface ApiLog {
