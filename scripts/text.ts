@@ -51,12 +51,22 @@ function splitRow(line: string): string[] {
 }
 
 function inline(text: string): string {
-  return text
-    .replace(/<\/?details>|<\/?summary>/g, '')
-    .replace(/<br>/g, ' / ')
-    .replace(/\[([^\]]*)\]\(([^)]*)\)/g, '$1 <$2>')
-    .replace(/\*\*([^*]*)\*\*/g, '$1')
-    .replace(/`([^`]*)`/g, '$1')
+  return (
+    text
+      .replace(/<\/?details>|<\/?summary>/g, '')
+      .replace(/<br>/g, ' / ')
+      .replace(/\[([^\]]*)\]\(([^)]*)\)/g, '$1 <$2>')
+      .replace(/\*\*([^*]*)\*\*/g, '$1')
+      // An escaped backtick is provider text, not the start of a code span.
+      .replace(/\\`/g, '\uE000')
+      .replace(/`([^`]*)`/g, '$1')
+      // The summary escapes provider text for markdown and HTML; a terminal shows it as written.
+      .replace(/\uE000/g, '`')
+      .replace(/\\([\\*_[\]#!|~@:.])/g, '$1')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&')
+  )
 }
 
 /**
