@@ -380,7 +380,7 @@ const USED_PACKAGES: Record<string, string> = {
   tunnel: "@actions/http-client's proxy support"
 }
 /** The CLI's own modules: they belong in dist/cli.js only. */
-const CLI_ONLY = ['./src/cli/cli.ts', './src/cli/index.ts', './src/core/action-metadata.ts']
+const CLI_ONLY = ['./src/cli/cli.ts', './src/cli/index.ts']
 
 async function startupSection(emulator: Emulator, scratch: string): Promise<void> {
   progress(`Start-up: ${STARTUP_RUNS} runs (and one to warm up) to the first request...`)
