@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { cell } from '../src/core/summary.js'
 import nock from 'nock'
-import { InputError } from '../src/core/errors.js'
-import { envInputReader } from '../src/core/inputs.js'
 import { orchestrate } from '../src/core/orchestrator.js'
 import { parseDbtCloudError } from '../src/providers/dbt-cloud/api.js'
 import { dbtCloud } from '../src/providers/dbt-cloud/index.js'
@@ -32,9 +30,8 @@ import {
   type DbtRun
 } from '../src/providers/dbt-cloud/model.js'
 import { defaultCause } from '../src/providers/dbt-cloud/settings.js'
-import { providers } from '../src/providers/registry.js'
-import { readSettings } from '../src/core/settings.js'
 import { FakeClock } from './fake-clock.js'
+import { problemsOf, settingsOf } from './settings-helpers.js'
 import { MemoryIo } from './memory-io.js'
 
 describe('dbt Cloud run statuses', () => {
@@ -241,21 +238,8 @@ describe('provider text in the summary', () => {
 })
 
 describe('dbt Cloud settings', () => {
-  function settings(values: Record<string, string>, env: Record<string, string> = {}) {
-    const input: Record<string, string> = { provider: 'dbt-cloud', ...values }
-    const envVars: NodeJS.ProcessEnv = { ...env }
-    for (const [k, v] of Object.entries(input)) envVars[`INPUT_${k.toUpperCase()}`] = v
-    return readSettings(envInputReader(envVars), providers)
-  }
-  function problems(values: Record<string, string>): string[] {
-    try {
-      settings({ api_key: 'k', account_id: '43', ...values })
-    } catch (error) {
-      if (error instanceof InputError) return error.problems
-      throw error
-    }
-    return []
-  }
+  const settings = (values: Record<string, string>, env: Record<string, string> = {}) => settingsOf('dbt-cloud', values, env)
+  const problems = (values: Record<string, string>): string[] => problemsOf('dbt-cloud', { api_key: 'k', account_id: '43', ...values })
 
   it('is registered as dbt-cloud: RUN by default on https://cloud.getdbt.com, inputs from the DBT_CLOUD_* env names', () => {
     const s = settings({}, { DBT_CLOUD_API_TOKEN: 'tok', DBT_CLOUD_ACCOUNT_ID: '43', DBT_CLOUD_JOB_ID: '1,2' })

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
-import { ApiError, InputError } from '../src/core/errors.js'
-import { envInputReader } from '../src/core/inputs.js'
+import { ApiError } from '../src/core/errors.js'
 import { orchestrate } from '../src/core/orchestrator.js'
 import { parseHightouchError, describeDetails } from '../src/providers/hightouch/api.js'
 import { hightouch } from '../src/providers/hightouch/index.js'
@@ -25,9 +24,8 @@ import {
   viewRun,
   type HightouchSyncRun
 } from '../src/providers/hightouch/model.js'
-import { providers } from '../src/providers/registry.js'
-import { readSettings } from '../src/core/settings.js'
 import { FakeClock } from './fake-clock.js'
+import { problemsOf, settingsOf } from './settings-helpers.js'
 import { MemoryIo } from './memory-io.js'
 
 /** A sync run as `GET /syncs/{id}/runs` lists it (the spec's example, trimmed). */
@@ -252,21 +250,8 @@ describe('reading answers', () => {
 })
 
 describe('hightouch settings', () => {
-  function settings(values: Record<string, string>, env: Record<string, string> = {}) {
-    const input: Record<string, string> = { provider: 'hightouch', ...values }
-    const envVars: NodeJS.ProcessEnv = { ...env }
-    for (const [k, v] of Object.entries(input)) envVars[`INPUT_${k.toUpperCase()}`] = v
-    return readSettings(envInputReader(envVars), providers)
-  }
-  function problems(values: Record<string, string>): string[] {
-    try {
-      settings(values)
-    } catch (error) {
-      if (error instanceof InputError) return error.problems
-      throw error
-    }
-    return []
-  }
+  const settings = (values: Record<string, string>, env: Record<string, string> = {}) => settingsOf('hightouch', values, env)
+  const problems = (values: Record<string, string>): string[] => problemsOf('hightouch', values)
 
   it('is registered as hightouch: SYNC by default, fail_on_warning true, full_resync false', () => {
     const s = settings({ sync_id: '1, 2', api_key: 'k' })

@@ -356,59 +356,6 @@ describe('one target failing among many', () => {
 })
 
 // Cancellation at a fake instant; many-targets.e2e.test.ts sends the bundle a real SIGINT and times its wrap-up.
-describe('cancellation of many', () => {
-  it('airbyte: cancellation cancels each running job once; a connection still waiting for its turn starts none', async () => {
-    const ids = [connection('slow'), connection('slow'), connection('slow')]
-    const run = await airbyte({ connection_id: ids.join(','), max_parallel: '2', timeout: '5m' }, { cancelAfterMs: 1500 })
-    expect(run.code).toBe(1)
-    expect(run.outputs.status).toBe('cancelled')
-    const [j1, j2] = [airbyteEmulator.jobIdsOf(ids[0]), airbyteEmulator.jobIdsOf(ids[1])]
-    expect(results(run)).toEqual([
-      expect.objectContaining({
-        target: ids[0],
-        job_id: String(j1[0]),
-        status: 'cancelled',
-        error: 'The workflow was cancelled; the Airbyte job was cancelled too.'
-      }),
-      expect.objectContaining({
-        target: ids[1],
-        job_id: String(j2[0]),
-        status: 'cancelled',
-        error: 'The workflow was cancelled; the Airbyte job was cancelled too.'
-      }),
-      { target: ids[2], status: 'cancelled', error: 'The workflow was cancelled before work on this connection began; no job was started.' }
-    ])
-    expect(airbyteEmulator.jobIdsOf(ids[2])).toEqual([])
-    expect(airbyteEmulator.cancelledJobIds.sort()).toEqual([j1[0], j2[0]].sort())
-    const deletes = byProvider('airbyte')
-      .filter((r) => r.method === 'DELETE')
-      .map((r) => r.path)
-    expect(deletes.sort()).toEqual([`/api/public/v1/jobs/${j1[0]}`, `/api/public/v1/jobs/${j2[0]}`].sort())
-    expect(overviewRows(run.summary)).toHaveLength(3)
-    expect(run.summary).toContain('3 targets, 0 passed, 3 failed')
-  })
-
-  it('fivetran: cancellation stops every wait, says each sync goes on and puts each schedule back', async () => {
-    const ids = [connector('slow_auto'), connector('slow_auto'), connector('slow_auto')]
-    const run = await fivetran({ connector_id: ids.join(','), restore_schedule: 'true', timeout: '5m' }, { cancelAfterMs: 1500 })
-    expect(run.code).toBe(1)
-    expect(run.outputs.status).toBe('cancelled')
-    const list = results(run)
-    expect(list.map((r) => [r.target, r.status])).toEqual(ids.map((id) => [id, 'cancelled']))
-    for (const [i, r] of list.entries()) {
-      expect(r.job_id).toMatch(new RegExp(`^${ids[i]}@`))
-      expect(r.error).toBe(
-        `The workflow was cancelled; the Fivetran job goes on (job ${r.job_id}): https://fivetran.com/dashboard/connectors/${ids[i]}/status.`
-      )
-      const patches = fivetranRequestsOf(ids[i])
-        .filter((q) => q.method === 'PATCH')
-        .map((q) => (q.body as { schedule_type: string }).schedule_type)
-      expect(patches).toEqual(['manual', 'auto'])
-    }
-    expect(errors(run).filter((e) => /goes on/.test(e))).toHaveLength(3)
-  })
-})
-
 describe('inputs', () => {
   it.each([
     ['fivetran', () => fivetran({ connector_id: 'succeeds_dup,\nsucceeds_dup' }), /connector_id lists the same connector twice/],

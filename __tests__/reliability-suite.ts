@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals'
 import { extraProviders } from '../emulator/providers.js'
 import { startEmulator, type Emulator } from '../emulator/server.js'
 import { providers } from '../src/providers/registry.js'
-import { errors, runAction, whenPrinted } from './harness.js'
+import { errors, runAction, whenPrinted, type ActionRun } from './harness.js'
 import type { ProviderCase } from './provider-cases.js'
 
 let counter = 0
@@ -20,55 +20,55 @@ async function withEmulator(fn: (emulator: Emulator) => Promise<void>): Promise<
   }
 }
 
+/**
+ * Runs the provider's slow job through the bundle and sends `signals` `afterMs` after it starts waiting; returns the run
+ * and how long the process took to exit after the signals.
+ */
+async function interrupted(
+  p: ProviderCase,
+  emulator: Emulator,
+  afterMs: number,
+  signals: NodeJS.Signals[]
+): Promise<{ r: ActionRun; exitAfterSignalMs: number }> {
+  let signalledAt = 0
+  counter++
+  const r = await runAction(
+    { ...p.slow(emulator, counter), timeout: '5m', poll_interval: '1s' },
+    {
+      onStart: (child) =>
+        whenPrinted(child, /Waiting for/, () =>
+          setTimeout(() => {
+            signalledAt = Date.now()
+            for (const signal of signals) child.kill(signal)
+          }, afterMs)
+        )
+    }
+  )
+  return { r, exitAfterSignalMs: r.startedAt + r.elapsedMs - signalledAt }
+}
+
 /** The e2e part of the reliability suite for one provider; each provider runs it from its own file, so that jest runs them side by side. */
 export function reliabilitySuite(p: ProviderCase): void {
   describe(p.name, () => {
     describe('workflow cancellation', () => {
       it.concurrent('on SIGINT sets status cancelled and every known output, writes the summary and exits well inside 7.5 s', () =>
         withEmulator(async (emulator) => {
-          let signalledAt = 0
-          counter++
-          const r = await runAction(
-            { ...p.slow(emulator, counter), timeout: '5m', poll_interval: '1s' },
-            {
-              onStart: (child) =>
-                whenPrinted(child, /Waiting for/, () =>
-                  setTimeout(() => {
-                    signalledAt = Date.now()
-                    child.kill('SIGINT')
-                  }, 1000)
-                )
-            }
-          )
+          const { r, exitAfterSignalMs } = await interrupted(p, emulator, 1000, ['SIGINT'])
           expect(r.code).not.toBe(0)
           expect(r.outputs.status).toBe('cancelled')
           expect(r.outputs.job_id).toBeDefined()
           expect(r.summary).toContain('cancelled')
-          expect(r.elapsedMs - (signalledAt - (Date.now() - r.elapsedMs))).toBeLessThan(7500)
+          expect(exitAfterSignalMs).toBeLessThan(7500)
           p.afterCancel(emulator, r)
         })
       )
 
       it.concurrent('a second signal exits at once', () =>
         withEmulator(async (emulator) => {
-          let signalledAt = 0
-          counter++
-          const r = await runAction(
-            { ...p.slow(emulator, counter), timeout: '5m', poll_interval: '1s' },
-            {
-              onStart: (child) =>
-                whenPrinted(child, /Waiting for/, () =>
-                  setTimeout(() => {
-                    signalledAt = Date.now()
-                    child.kill('SIGINT')
-                    child.kill('SIGTERM')
-                  }, 500)
-                )
-            }
-          )
+          const { r, exitAfterSignalMs } = await interrupted(p, emulator, 500, ['SIGINT', 'SIGTERM'])
           expect(r.code).toBe(1)
           // Measured from the signals (as the 4 s from the start were, when they came 1.5 s after it).
-          expect(r.startedAt + r.elapsedMs - signalledAt).toBeLessThan(2500)
+          expect(exitAfterSignalMs).toBeLessThan(2500)
         })
       )
     })
