@@ -6,6 +6,7 @@ import {
   endedLikelihood,
   expectationFrom,
   nextCheckDelay,
+  EARLY_END_SHARE,
   planGrants,
   proportionalDelay,
   type Expectation,
@@ -47,7 +48,7 @@ describe('nextCheckDelay', () => {
     expect(proportionalDelay(600 * S, 30 * S)).toBe(30 * S)
   })
 
-  it('with history: two sparse checks while young, dense around the expected end, proportional once overrun', () => {
+  it('with history: one check at a third of the past runs, by age up to the expected end, dense there, proportional once overrun', () => {
     const e = expectationFrom([600 * S, 600 * S, 600 * S]) as Expectation // window 545 s .. 667 s
     const ages: number[] = []
     let age = 0
@@ -55,15 +56,26 @@ describe('nextCheckDelay', () => {
       age += nextCheckDelay(age, 30 * S, e)
       ages.push(age)
     }
-    const young = ages.filter((a) => a < e.fromMs)
-    // A quarter and a half of the way to the window: gaps far beyond poll_interval while nothing can be expected.
-    expect(young.map((a) => Math.round(a / S))).toEqual([136, 273])
+    // Nothing before a third of the way to the window: the first gap is far beyond poll_interval.
+    expect(Math.round(ages[0] / S)).toBe(Math.round((e.fromMs * EARLY_END_SHARE) / S))
+    // From there to the window, a fifth of the age (not capped at poll_interval), ending on the window's start.
+    const beforeWindow = ages.filter((a) => a < e.fromMs)
+    expect(beforeWindow.map((a) => Math.round(a / S))).toEqual([182, 218, 262, 314, 377, 452, 543])
     const inWindow = ages.filter((a) => a >= e.fromMs && a < e.toMs)
     expect(Math.round(inWindow[0])).toBe(Math.round(e.fromMs))
     for (let i = 1; i < inWindow.length; i++) expect(inWindow[i] - inWindow[i - 1]).toBeLessThanOrEqual(0.04 * inWindow[i - 1] + 1)
     // Overrun: the proportional schedule's gaps again (a fifth of the age, at most poll_interval).
     const late = ages.filter((a) => a > e.toMs + 60 * S)
     for (let i = 1; i < late.length; i++) expect(late[i] - late[i - 1]).toBe(30 * S)
+  })
+
+  it('with history: a run that ends anywhere from a third of its past runs on is seen within a fifth of its length', () => {
+    const e = expectationFrom([300 * S, 310 * S, 320 * S]) as Expectation
+    for (let end = e.fromMs * EARLY_END_SHARE; end < 400 * S; end += 1234) {
+      let age = 0
+      while (age < end) age += nextCheckDelay(age, 30 * S, e)
+      expect(age - end).toBeLessThanOrEqual(0.2 * end)
+    }
   })
 
   it('never checks sooner than a second apart', () => {
@@ -225,7 +237,8 @@ describe('waitFor with a history read', () => {
     expect(outcome).toMatchObject({ kind: 'done' })
     // The first check waits: the answer came before the proportional first check at 1 s.
     expect(ages[0]).toBeGreaterThan(100_000)
-    expect(ages.length).toBeLessThanOrEqual(8)
+    // A third of the way, six by age up to the window, four in it: the proportional schedule would take 39.
+    expect(ages.length).toBeLessThanOrEqual(11)
     expect(ages[ages.length - 1] - 600_000).toBeLessThanOrEqual(0.05 * 600_000)
     expect(facts.History).toBe('typical 10m over the last 5 runs')
   })

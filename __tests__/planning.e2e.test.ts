@@ -89,7 +89,7 @@ describe('history, the bundled action against the emulator', () => {
       { connectionId: connection, jobType: 'sync', status: 'succeeded', orderBy: 'createdAt|DESC', limit: '5' }
     ])
     expect(run.summary).toContain('| History | typical 3s over the last 5 runs |')
-    // Sparse while young: fewer checks than the age-based schedule's four in the first four seconds.
+    // Planned around the past runs: fewer checks than the age-based schedule's four in the first four seconds.
     const checks = emulator.requests.filter((r) => r.provider === 'airbyte' && /\/jobs\/\d+$/.test(r.path))
     expect(checks.length).toBeLessThanOrEqual(3)
   }, 30_000)

@@ -8,9 +8,13 @@ export const POLL_AGE_FRACTION = 0.2
 export const MIN_POLL_DELAY_MS = 1000
 /** Around the expected end, a check every 4 % of the job's age: a job that ends as expected is seen within 4 %. */
 export const DENSE_AGE_FRACTION = 0.04
-/** While a job is younger than its past runs, this many checks, each this factor apart, lead up to the expected end. */
-export const YOUNG_CHECKS = 2
-export const YOUNG_RATIO = 2
+/**
+ * A run as short as this share of its past runs is still seen as promptly as without history: a job younger than
+ * that gets a single check there, and from there to the expected window the proportional schedule runs (without the
+ * `poll_interval` cap, which would make a long job's wait dense). History pays for itself only where it can: it
+ * skips the checks of a young job and packs them around the expected end, but never hides a run that ends early.
+ */
+export const EARLY_END_SHARE = 1 / 3
 /** How many past runs a provider reads: the last few successful runs of the same kind. */
 export const HISTORY_RUNS = 5
 
@@ -48,26 +52,23 @@ export function proportionalDelay(ageMs: number, maxIntervalMs: number): number 
 /**
  * How long to wait before the next status check of a job `ageMs` old.
  * - No history: the proportional schedule.
- * - Younger than its past runs: sparse, YOUNG_CHECKS checks spaced by YOUNG_RATIO leading up to the expected window
- *   (a job that ends much earlier than it used to is still seen, later); these gaps may exceed `poll_interval`.
+ * - Younger than EARLY_END_SHARE of its past runs: one check at that age (these gaps may exceed `poll_interval`).
+ * - From there to the expected window: a check every fifth of its age, as without history, so a run up to 3× shorter
+ *   than its past runs is seen within 20 % of its length.
  * - In the expected window: dense, every 4 % of its age (1 s at least, `poll_interval` at most).
  * - Past the window (it overran its history): proportional again.
  */
 export function nextCheckDelay(ageMs: number, maxIntervalMs: number, expected?: Expectation): number {
   const age = Math.max(0, ageMs)
   if (!expected || age >= expected.toMs) return proportionalDelay(age, maxIntervalMs)
+  const untilWindow = Math.ceil(expected.fromMs - age)
   if (age >= expected.fromMs) {
     const dense = Math.max(MIN_POLL_DELAY_MS, Math.round(age * DENSE_AGE_FRACTION))
     return Math.max(1, Math.min(dense, Math.max(MIN_POLL_DELAY_MS, Math.ceil(expected.toMs - age))))
   }
-  // Young: the next of the checkpoints fromMs / YOUNG_RATIO^k (k = YOUNG_CHECKS .. 0) after this age.
-  let next = expected.fromMs
-  for (let k = 1; k <= YOUNG_CHECKS; k++) {
-    const point = expected.fromMs / YOUNG_RATIO ** k
-    if (point > age) next = point
-    else break
-  }
-  return Math.max(MIN_POLL_DELAY_MS, Math.ceil(next - age))
+  const earlyEnd = expected.fromMs * EARLY_END_SHARE
+  if (age < earlyEnd) return Math.max(MIN_POLL_DELAY_MS, Math.ceil(earlyEnd - age))
+  return Math.max(MIN_POLL_DELAY_MS, Math.min(Math.round(age * POLL_AGE_FRACTION), untilWindow))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
