@@ -425,34 +425,6 @@ describe('airbyte errors', () => {
 })
 
 describe('airbyte bad input', () => {
-  const cloud = { base_url: '' }
-  it.each([
-    [{ connection_id: 'not-a-uuid' }, /connection_id must be a connection UUID such as .*, got "not-a-uuid"/],
-    [{ action: 'SYNC' }, /connection_id is required for SYNC/],
-    [{ action: 'WAIT', job_id: 'abc' }, /job_id must be an Airbyte job id \(a number, e\.g\. 12345\), got "abc"/],
-    [{ action: 'STATUS', job_id: '12x' }, /job_id must be an Airbyte job id/],
-    [{ action: 'CANCEL' }, /job_id is required for CANCEL/],
-    [{ connection_id: airbyteConnection('succeeds'), job_id: '12' }, /job_id is only used by WAIT, STATUS and CANCEL/],
-    [{ connection_id: airbyteConnection('succeeds'), client_secret: '' }, /client_secret is required with client_id/],
-    [
-      { connection_id: airbyteConnection('succeeds'), client_id: '', client_secret: '', ...cloud },
-      /client_id and client_secret are required for Airbyte Cloud/
-    ],
-    [{ connection_id: airbyteConnection('succeeds'), if_running: 'maybe' }, /if_running must be fail or attach, got "maybe"/],
-    [{ connection_id: airbyteConnection('succeeds'), workspace_id: 'acme' }, /workspace_id must be a workspace UUID/],
-    [{ connection_id: airbyteConnection('succeeds'), api_key: 'token-too' }, /either client_id and client_secret, or api_key/],
-    [
-      { action: 'REFRESH', connection_id: airbyteConnection('succeeds') },
-      /action must be one of SYNC, RESET, CLEAR, WAIT, STATUS, CANCEL for airbyte, got "REFRESH"/
-    ],
-    [{ connection_id: airbyteConnection('succeeds'), base_url: 'http://localhost:8000/api/v1' }, /base_url must be Airbyte's public API/]
-  ])('%j fails before any request', async (inputs, message) => {
-    const run = await airbyte(inputs as Record<string, string>)
-    expect(run.code).toBe(1)
-    expect(errors(run).join('\n')).toMatch(message)
-    expect(rig.emulator.requests).toHaveLength(0)
-  })
-
   it('reports every problem at once', async () => {
     const run = await airbyte({ connection_id: 'nope', if_running: 'sometimes', client_secret: '' })
     expect(run.code).toBe(1)

@@ -31,6 +31,7 @@ import {
 } from '../src/providers/dbt-cloud/model.js'
 import { defaultCause } from '../src/providers/dbt-cloud/settings.js'
 import { FakeClock } from './fake-clock.js'
+import { inputsOf } from './fake-provider.js'
 import { problemsOf, settingsOf } from './settings-helpers.js'
 import { MemoryIo } from './memory-io.js'
 
@@ -336,12 +337,15 @@ function api() {
 const unmatched: string[] = []
 nock.emitter.on('no match', (req: { method?: string; path?: string }) => unmatched.push(`${req.method} ${req.path}`))
 
+/** The step's inputs: job 5 of account 43, polled every 5 s, with `values` on top. */
+const stepInputs = (values: Record<string, string>) =>
+  inputsOf({ provider: 'dbt-cloud', api_key: TOKEN, account_id: '43', dbt_cloud_job_id: '5', poll_interval: '5s', ...values })
+
 async function step(values: Record<string, string>) {
   unmatched.length = 0
   const io = new MemoryIo()
   const clock = new FakeClock(T0)
-  const read = (name: string) =>
-    ({ provider: 'dbt-cloud', api_key: TOKEN, account_id: '43', dbt_cloud_job_id: '5', poll_interval: '5s', ...values })[name] ?? ''
+  const read = stepInputs(values)
   const result = await orchestrate({ io, read, clock })
   const text = [...io.lines, io.summary, JSON.stringify(io.outputs)].join('\n')
   expect(text).not.toContain(TOKEN)
@@ -512,8 +516,7 @@ describe('dbt Cloud and the workflow cancellation (nock)', () => {
   async function cancelled(values: Record<string, string>, abortAfterChecks: number, afterAbort: () => void = () => undefined) {
     const controller = new AbortController()
     const io = new MemoryIo()
-    const read = (name: string) =>
-      ({ provider: 'dbt-cloud', api_key: TOKEN, account_id: '43', dbt_cloud_job_id: '5', poll_interval: '5s', ...values })[name] ?? ''
+    const read = stepInputs(values)
     let checks = 0
     beforeTrigger()
     api()

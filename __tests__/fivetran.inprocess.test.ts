@@ -230,20 +230,3 @@ describe('fivetran STATUS, TEST, FORCE_RESYNC', () => {
     expect(errors(busy).join('\n')).toMatch(/a sync was running and could not be finished first/)
   })
 })
-
-describe('fivetran bad input', () => {
-  it.each([
-    [{ action: 'START' }, /connector_id is required/],
-    [
-      { action: 'LAUNCH', connector_id: 'succeeds' },
-      /action must be one of STATUS, START, TEST, FORCE_RESYNC, WAIT, SYNC for fivetran, got "LAUNCH"/
-    ],
-    [{ action: 'FORCE_RESYNC', connector_id: 'succeeds', schema: 'public' }, /table is required for FORCE_RESYNC/],
-    [{ action: 'START', connector_id: 'succeeds', timeout: 'soon' }, /timeout must be a duration .* got "soon"/]
-  ])('%j fails before any request', async (inputs, message) => {
-    const run = await fivetran(inputs as Record<string, string>)
-    expect(run.code).toBe(1)
-    expect(errors(run).join('\n')).toMatch(message)
-    expect(rig.emulator.requests).toHaveLength(0)
-  })
-})

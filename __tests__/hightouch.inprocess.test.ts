@@ -303,24 +303,6 @@ describe('hightouch wait: false, WAIT and STATUS', () => {
 })
 
 describe('hightouch bad input', () => {
-  it.each([
-    [{ action: 'SYNC', sync_id: 'abc' }, /sync_id must be a number \(the sync's id, e\.g\. 1234567\), got "abc"/],
-    [{ action: 'SYNC', sync_id: '1001', sync_slug: 'succeeds' }, /give sync_id or sync_slug, not both/],
-    [{ action: 'SYNC' }, /sync_id or sync_slug is required/],
-    [{ action: 'SYNC', sync_id: '1001', api_key: '' }, /api_key is required \(or the HIGHTOUCH_API_KEY env variable\)/],
-    [{ action: 'WAIT', sync_id: '1001' }, /job_id is required for WAIT: the sync run id/],
-    [{ action: 'STATUS', sync_slug: 'succeeds' }, /job_id is required for STATUS/],
-    [{ action: 'WAIT', sync_id: '1001', job_id: 'run-7' }, /job_id must be a Hightouch sync run id \(a number/],
-    [{ action: 'SYNC', sync_id: '1001', full_resync: 'yes' }, /full_resync must be true or false, got "yes"/],
-    [{ action: 'SYNC', sync_id: '1001', fail_on_warning: 'maybe' }, /fail_on_warning must be true or false, got "maybe"/],
-    [{ action: 'START', sync_id: '1001' }, /action must be one of SYNC, WAIT, STATUS for hightouch, got "START"/]
-  ])('%j fails before any request', async (inputs, message) => {
-    const run = await hightouch(inputs as Record<string, string>)
-    expect(run.code).toBe(1)
-    expect(errors(run).join('\n')).toMatch(message)
-    expect(rig.emulator.requests).toHaveLength(0)
-  })
-
   it('reports every problem at once', async () => {
     const run = await hightouch({ action: 'SYNC', sync_id: 'abc, 12x', api_key: '' })
     expect(run.code).toBe(1)

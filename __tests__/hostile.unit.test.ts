@@ -8,7 +8,7 @@ import type { ApiError } from '../src/core/errors.js'
 import { ApiClient, MAX_BODY_BYTES } from '../src/http/client.js'
 import { orchestrate, outputsFor } from '../src/core/orchestrator.js'
 import type { RegisteredProvider } from '../src/providers/types.js'
-import { fakeProvider, type FakeSpec } from './fake-provider.js'
+import { fakeProvider, idsFake, inputsOf, type FakeSpec } from './fake-provider.js'
 import { readTriggeredRunId } from '../src/providers/hightouch/model.js'
 import { providers as registry } from '../src/providers/registry.js'
 import { newReport, setFact } from '../src/core/report.js'
@@ -29,16 +29,11 @@ function deep(depth: number): unknown {
 /** A provider that says whatever its `say` setting holds, everywhere a provider can. */
 function hostileProvider(say: string, extra: Partial<FakeSpec<{ ids: string[]; key: string }>> = {}): Record<string, RegisteredProvider> {
   const provider: FakeSpec<{ ids: string[]; key: string }> = {
-    name: 'fake',
-    title: 'Fake',
-    targetNoun: 'Thing',
-    defaultBaseUrl: 'https://fake.test',
-    defaultAction: 'SYNC',
+    ...idsFake,
     actions: { SYNC: 'wait', STATUS: 'report' },
     inputs: [{ name: 'ids' }, { name: 'api_key', secret: true }],
     readSettings: (read) => ({ ids: read('ids').split(','), key: read('api_key') }),
     secrets: (s) => [s.key],
-    targets: (s) => s.ids,
     async run(ctx) {
       ctx.log.info(`status is ${say}`)
       ctx.log.warning(`odd ${say}`)
@@ -57,8 +52,6 @@ function hostileProvider(say: string, extra: Partial<FakeSpec<{ ids: string[]; k
   return { fake: fakeProvider(provider) }
 }
 
-const read = (values: Record<string, string>) => (name: string) => values[name] ?? ''
-
 describe('provider text is never a workflow command', () => {
   it('neutralises `::` at the start of any line (after spaces too), CR as a line break, and `##[` anywhere', () => {
     const lines = neutraliseLog(`ok${HOSTILE}`).split('\n')
@@ -73,7 +66,7 @@ describe('provider text is never a workflow command', () => {
 
   it('every log line of a run, whatever the provider said, is neutralised on the way out', async () => {
     const io = new MemoryIo()
-    await orchestrate({ io, read: read({ provider: 'fake', api_key: 'the-key', ids: 'one' }), providers: hostileProvider(HOSTILE) })
+    await orchestrate({ io, read: inputsOf({ provider: 'fake', api_key: 'the-key', ids: 'one' }), providers: hostileProvider(HOSTILE) })
     for (const line of io.lines.flatMap((l) => l.split('\n'))) {
       expect(line.replace(/^(warning|error|debug|group): /, '')).not.toMatch(/^\s*::|##\[/)
     }
@@ -105,7 +98,7 @@ describe('outputs survive any JSON', () => {
     const io = new MemoryIo()
     const result = await orchestrate({
       io,
-      read: read({ provider: 'fake', api_key: 'the-key', ids: 'one' }),
+      read: inputsOf({ provider: 'fake', api_key: 'the-key', ids: 'one' }),
       providers: hostileProvider('x')
     })
     expect(result.exitCode).toBe(0)
@@ -146,7 +139,7 @@ describe('the summary shows provider text as text', () => {
   it('in every place a provider string reaches: target name, status, facts, tables, messages; only the job link is a link', async () => {
     const io = new MemoryIo()
     const say = ' <img src=x> [c](https://evil.example/a) | x\n### Forged'
-    await orchestrate({ io, read: read({ provider: 'fake', api_key: 'the-key', ids: 'one' }), providers: hostileProvider(say) })
+    await orchestrate({ io, read: inputsOf({ provider: 'fake', api_key: 'the-key', ids: 'one' }), providers: hostileProvider(say) })
     expect(io.summary).not.toMatch(/<img|\]\(https:\/\/evil/)
     expect(io.summary.split('\n').filter((l) => l.startsWith('#'))).toHaveLength(1)
     // Every table row keeps its two cells: no provider pipe split one.
@@ -173,7 +166,7 @@ describe('every credential is masked', () => {
     let ran = false
     const result = await orchestrate({
       io,
-      read: read({ provider: 'fake', api_key: 'e', ids: 'one' }),
+      read: inputsOf({ provider: 'fake', api_key: 'e', ids: 'one' }),
       providers: hostileProvider('x', { run: async () => void (ran = true) })
     })
     expect(result.exitCode).toBe(1)
@@ -187,7 +180,7 @@ describe('every credential is masked', () => {
     const forms = [token, encodeURIComponent(token), Buffer.from(token).toString('base64'), JSON.stringify(token).slice(1, -1)]
     await orchestrate({
       io,
-      read: read({ provider: 'fake', api_key: 'key-abcdef', ids: 'one,two' }),
+      read: inputsOf({ provider: 'fake', api_key: 'key-abcdef', ids: 'one,two' }),
       providers: hostileProvider('x', {
         async run(ctx) {
           ctx.log.setSecret?.(token)
@@ -205,7 +198,7 @@ describe('every credential is masked', () => {
 
   it('a target that failed on its job status carries the reason as error in results (several targets)', async () => {
     const io = new MemoryIo()
-    await orchestrate({ io, read: read({ provider: 'fake', api_key: 'the-key', ids: 'ok,bad' }), providers: hostileProvider('x') })
+    await orchestrate({ io, read: inputsOf({ provider: 'fake', api_key: 'the-key', ids: 'ok,bad' }), providers: hostileProvider('x') })
     const results = JSON.parse(io.outputs.results) as { error?: string }[]
     expect(results[0].error).toBeUndefined()
     expect(results[1].error).toBe('ended x')
@@ -217,7 +210,7 @@ describe('every credential is masked', () => {
     const result = await orchestrate({
       io,
       clock,
-      read: read({ provider: 'fake', api_key: 'the-key', ids: 'one', timeout: '1m' }),
+      read: inputsOf({ provider: 'fake', api_key: 'the-key', ids: 'one', timeout: '1m' }),
       providers: hostileProvider('x', {
         run(ctx) {
           ctx.report.jobId = '7'
@@ -243,11 +236,12 @@ describe('durations a timer can hold', () => {
       poll_interval: '1000000000',
       request_timeout: '25d'
     }
-    expect(() => readSettings(read(values), registry)).toThrow(
+    expect(() => readSettings(inputsOf(values), registry)).toThrow(
       /timeout must be at most 24d20h31m23s .*got "30d"[\s\S]*poll_interval must be at most 24d20h31m23s .*got "1000000000"[\s\S]*request_timeout must be at most/
     )
     expect(
-      readSettings(read({ ...values, timeout: MAX_DURATION_TEXT, poll_interval: '30s', request_timeout: '30s' }), registry).common.timeoutMs
+      readSettings(inputsOf({ ...values, timeout: MAX_DURATION_TEXT, poll_interval: '30s', request_timeout: '30s' }), registry).common
+        .timeoutMs
     ).toBe(2147483000)
   })
 })

@@ -7,7 +7,7 @@ import type { FivetranEmulator } from '../emulator/fivetran.js'
 import { HightouchEmulator } from '../emulator/hightouch.js'
 import { startEmulator, type Emulator } from '../emulator/server.js'
 import type { RecordedRequest } from '../emulator/types.js'
-import { errors, runAction, whenPrinted, type ActionRun, type RunOptions } from './harness.js'
+import { errors, results, runAction, whenPrinted, type RunOptions } from './harness.js'
 import { providerInputs } from './provider-cases.js'
 
 let emulator: Emulator
@@ -38,17 +38,6 @@ const airbyteInputs = () => ({ ...providerInputs(emulator, 'airbyte'), ...fast }
 
 const fivetran = (inputs: Record<string, string>, options?: RunOptions) => runAction({ ...fivetranInputs(), ...inputs }, options)
 const airbyte = (inputs: Record<string, string>, options?: RunOptions) => runAction({ ...airbyteInputs(), ...inputs }, options)
-
-interface Result {
-  target: string
-  job_id?: string
-  status?: string
-  provider_status?: string
-  job_url?: string
-  rows_synced?: number
-  error?: string
-}
-const results = (run: ActionRun): Result[] => JSON.parse(run.outputs.results) as Result[]
 
 /** Sends SIGINT `afterMs` after the first target began to wait, and remembers when. */
 function interrupt(afterMs: number): { options: RunOptions; signalledAt: () => number } {

@@ -10,8 +10,9 @@ import type { RecordedRequest } from '../emulator/types.js'
 import type { Clock } from '../src/core/clock.js'
 import { orchestrate } from '../src/core/orchestrator.js'
 import { SlidingWindowLimiter } from '../src/http/ratelimit.js'
-import { errors, warnings, type ActionRun } from './harness.js'
+import { errors, results, warnings } from './harness.js'
 import { inProcessRig, type InProcessOptions } from './in-process.js'
+import { inputsOf } from './fake-provider.js'
 import { MemoryIo } from './memory-io.js'
 import { providerInputs } from './provider-cases.js'
 
@@ -37,17 +38,6 @@ const hightouchInputs = () => ({ ...providerInputs(rig.emulator, 'hightouch'), .
 const fivetran = (inputs: Record<string, string>, options?: InProcessOptions) => rig.run({ ...fivetranInputs(), ...inputs }, options)
 const airbyte = (inputs: Record<string, string>, options?: InProcessOptions) => rig.run({ ...airbyteInputs(), ...inputs }, options)
 const hightouch = (inputs: Record<string, string>, options?: InProcessOptions) => rig.run({ ...hightouchInputs(), ...inputs }, options)
-
-interface Result {
-  target: string
-  job_id?: string
-  status?: string
-  provider_status?: string
-  job_url?: string
-  rows_synced?: number
-  error?: string
-}
-const results = (run: ActionRun): Result[] => JSON.parse(run.outputs.results) as Result[]
 
 const byProvider = (provider: string): RecordedRequest[] => rig.emulator.requests.filter((r) => r.provider === provider)
 const fivetranRequestsOf = (id: string) =>
@@ -168,7 +158,7 @@ describe('one request budget per provider', () => {
     const result = await orchestrate({
       io: new MemoryIo(),
       clock: rig.clock,
-      read: (name) => values[name] ?? '',
+      read: inputsOf(values),
       limiterFor: ({ name }, clock: Clock) => {
         built++
         expect(name).toBe(provider)

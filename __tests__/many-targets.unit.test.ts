@@ -8,7 +8,7 @@ import { ApiClient } from '../src/http/client.js'
 import { BudgetExhaustedError, type RequestLimiter } from '../src/http/ratelimit.js'
 import { orchestrate, outputsFor } from '../src/core/orchestrator.js'
 import { providers } from '../src/providers/registry.js'
-import { fakeProvider } from './fake-provider.js'
+import { fakeProvider, idsFake, inputsOf } from './fake-provider.js'
 import { ARRIVAL_MARGIN_MS, limiterFor, SlidingWindowLimiter } from '../src/http/ratelimit.js'
 import { newReport, type Report } from '../src/core/report.js'
 import { renderSummary } from '../src/core/summary.js'
@@ -115,15 +115,7 @@ describe('the HTTP layer holds a slot until the answer arrives', () => {
 function fakeThings(seen: { target: string; limiter?: RequestLimiter; at: number }[], onRun?: (target: string) => void) {
   return {
     fake: fakeProvider<{ ids: string[] }>({
-      name: 'fake',
-      title: 'Fake',
-      targetNoun: 'Thing',
-      defaultBaseUrl: 'https://fake.test',
-      defaultAction: 'SYNC',
-      actions: { SYNC: 'wait' },
-      readSettings: (read) => ({ ids: read('ids').split(',') }),
-      secrets: () => [],
-      targets: (s) => s.ids,
+      ...idsFake,
       async run(ctx) {
         seen.push({ target: ctx.target, limiter: ctx.limiter, at: ctx.clock.now() })
         onRun?.(ctx.target)
@@ -137,7 +129,6 @@ function fakeThings(seen: { target: string; limiter?: RequestLimiter; at: number
     })
   }
 }
-const inputs = (values: Record<string, string>) => (name: string) => values[name] ?? ''
 
 describe('one budget per step', () => {
   it("builds it once, for the step's provider and clock, and hands the same one to every target", async () => {
@@ -152,7 +143,7 @@ describe('one budget per step', () => {
     }
     const result = await orchestrate({
       io: new MemoryIo(),
-      read: inputs({ provider: 'fake', ids: 'ok1,ok2,ok3,ok4,ok5', max_parallel: '2' }),
+      read: inputsOf({ provider: 'fake', ids: 'ok1,ok2,ok3,ok4,ok5', max_parallel: '2' }),
       providers: fakeThings(seen),
       clock,
       limiterFor: ({ name }, c) => {
@@ -177,7 +168,7 @@ describe('targets that never get their turn start nothing', () => {
     // The first target is interrupted while it works (as by SIGINT); the other two wait for the single slot.
     const result = await orchestrate({
       io,
-      read: inputs({ provider: 'fake', ids: 'sigint,ok1,ok2', max_parallel: '1' }),
+      read: inputsOf({ provider: 'fake', ids: 'sigint,ok1,ok2', max_parallel: '1' }),
       providers: fakeThings(seen, (target) => target === 'sigint' && controller.abort()),
       clock: new FakeClock(),
       signal: controller.signal
@@ -204,7 +195,7 @@ describe('targets that never get their turn start nothing', () => {
     const clock = new FakeClock()
     const result = await orchestrate({
       io,
-      read: inputs({ provider: 'fake', ids: 'long,ok1,ok2', max_parallel: '1', timeout: '10s' }),
+      read: inputsOf({ provider: 'fake', ids: 'long,ok1,ok2', max_parallel: '1', timeout: '10s' }),
       providers: fakeThings(seen),
       clock
     })
@@ -227,7 +218,7 @@ describe('targets that never get their turn start nothing', () => {
     const start = clock.now()
     const result = await orchestrate({
       io,
-      read: inputs({ provider: 'fake', ids: 'step1,step2,step3,step4', max_parallel: '1', timeout: '10s' }),
+      read: inputsOf({ provider: 'fake', ids: 'step1,step2,step3,step4', max_parallel: '1', timeout: '10s' }),
       providers: fakeThings(seen),
       clock
     })
@@ -268,7 +259,7 @@ describe('the status of several targets', () => {
     const io = new MemoryIo()
     const result = await orchestrate({
       io,
-      read: inputs({ provider: 'fake', ids: 'ok1,refused,ok2' }),
+      read: inputsOf({ provider: 'fake', ids: 'ok1,refused,ok2' }),
       providers: fakeThings([]),
       clock: new FakeClock()
     })

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { AbortedError } from '../src/core/errors.js'
 import { foreignInputs, forEachLimited, orchestrate, outputsFor } from '../src/core/orchestrator.js'
 import { providers as registry } from '../src/providers/registry.js'
-import { fakeProvider, type FakeSpec } from './fake-provider.js'
+import { fakeProvider, inputsOf, type FakeSpec } from './fake-provider.js'
 import { newReport, setFact } from '../src/core/report.js'
 import { SlidingWindowLimiter } from '../src/http/ratelimit.js'
 import { cell, renderSummary } from '../src/core/summary.js'
@@ -36,9 +36,6 @@ const fake: FakeSpec<{ ids: string[]; key: string }> = {
 }
 
 const providers = { fake: fakeProvider(fake) }
-function inputs(values: Record<string, string>) {
-  return (name: string) => values[name] ?? ''
-}
 
 describe('orchestrate', () => {
   it('warns of a non-empty input only other providers read, naming them, and works on', async () => {
@@ -46,7 +43,7 @@ describe('orchestrate', () => {
     const io = new MemoryIo()
     const result = await orchestrate({
       io,
-      read: inputs({ provider: 'fake', api_key: 'sekret', ids: 'ok', other_id: '7' }),
+      read: inputsOf({ provider: 'fake', api_key: 'sekret', ids: 'ok', other_id: '7' }),
       providers: { fake: fakeProvider(fake), other },
       clock: new FakeClock()
     })
@@ -57,7 +54,7 @@ describe('orchestrate', () => {
   })
 
   it("names the provider of a foreign input among the real ones; the root action's defaults and shared inputs pass quietly", () => {
-    const read = inputs({
+    const read = inputsOf({
       connector_id: 'a',
       api_key: 'k',
       sync_id: '1234',
@@ -72,7 +69,7 @@ describe('orchestrate', () => {
       'sync_id is an input of hightouch, not of fivetran: it is ignored.',
       'full_resync is an input of hightouch, not of fivetran: it is ignored.'
     ])
-    expect(foreignInputs(inputs({ sync_id: '1', api_key: 'k', connector_id: 'x' }), registry.hightouch, registry)).toEqual([
+    expect(foreignInputs(inputsOf({ sync_id: '1', api_key: 'k', connector_id: 'x' }), registry.hightouch, registry)).toEqual([
       'connector_id is an input of fivetran, not of hightouch: it is ignored.'
     ])
   })
@@ -81,7 +78,7 @@ describe('orchestrate', () => {
     const io = new MemoryIo()
     const result = await orchestrate({
       io,
-      read: inputs({ provider: 'fake', api_key: 'sekret', ids: 'ok' }),
+      read: inputsOf({ provider: 'fake', api_key: 'sekret', ids: 'ok' }),
       providers,
       clock: new FakeClock()
     })
@@ -93,7 +90,7 @@ describe('orchestrate', () => {
 
   it('reports bad input once, sends nothing and sets no output', async () => {
     const io = new MemoryIo()
-    const result = await orchestrate({ io, read: inputs({ provider: 'fake', ids: 'ok', timeout: 'never' }), providers })
+    const result = await orchestrate({ io, read: inputsOf({ provider: 'fake', ids: 'ok', timeout: 'never' }), providers })
     expect(result.exitCode).toBe(1)
     expect(io.errors).toEqual([
       'Invalid inputs:\n  - timeout must be a duration such as 90s, 45m, 2h, 1h30m or a number of seconds, got "never"\n  - api_key is required'
@@ -103,7 +100,7 @@ describe('orchestrate', () => {
 
   it('never lets a secret through, whatever a provider logs', async () => {
     const io = new MemoryIo()
-    await orchestrate({ io, read: inputs({ provider: 'fake', api_key: 'sekret', ids: 'ok' }), providers })
+    await orchestrate({ io, read: inputsOf({ provider: 'fake', api_key: 'sekret', ids: 'ok' }), providers })
     expect(io.secrets).toEqual(['sekret', Buffer.from('sekret').toString('base64')])
     expect(io.lines.join('\n')).toContain('with key ***')
     expect(io.lines.join('\n')).not.toContain('sekret')
@@ -111,7 +108,7 @@ describe('orchestrate', () => {
 
   it('runs several targets: worst status, results in input order, one failure fails the step', async () => {
     const io = new MemoryIo()
-    const result = await orchestrate({ io, read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'ok1,bad,boom,ok2' }), providers })
+    const result = await orchestrate({ io, read: inputsOf({ provider: 'fake', api_key: 'the-key', ids: 'ok1,bad,boom,ok2' }), providers })
     expect(result.exitCode).toBe(1)
     expect(io.outputs.status).toBe('failed')
     expect(io.outputs.job_id).toBeUndefined()
@@ -129,7 +126,7 @@ describe('orchestrate', () => {
     controller.abort()
     const result = await orchestrate({
       io,
-      read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'slow' }),
+      read: inputsOf({ provider: 'fake', api_key: 'the-key', ids: 'slow' }),
       providers,
       signal: controller.signal
     })
@@ -142,14 +139,14 @@ describe('orchestrate', () => {
     const io = new MemoryIo()
     await orchestrate({
       io,
-      read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'ok', base_url: 'http://airbyte.internal:8000/api/public/v1' }),
+      read: inputsOf({ provider: 'fake', api_key: 'the-key', ids: 'ok', base_url: 'http://airbyte.internal:8000/api/public/v1' }),
       providers
     })
     expect(io.lines.join('\n')).toMatch(/warning: base_url uses plain http:\/\/ to airbyte.internal:8000: credentials travel in clear text/)
     const local = new MemoryIo()
     await orchestrate({
       io: local,
-      read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'ok', base_url: 'http://127.0.0.1:8787/x' }),
+      read: inputsOf({ provider: 'fake', api_key: 'the-key', ids: 'ok', base_url: 'http://127.0.0.1:8787/x' }),
       providers
     })
     expect(local.lines.join('\n')).not.toMatch(/clear text/)
@@ -160,7 +157,7 @@ describe('orchestrate', () => {
     const aborting = { ...fake, run: async () => Promise.reject(new AbortedError()) }
     await orchestrate({
       io,
-      read: inputs({ provider: 'fake', api_key: 'the-key', ids: 'x' }),
+      read: inputsOf({ provider: 'fake', api_key: 'the-key', ids: 'x' }),
       providers: { fake: fakeProvider(aborting) }
     })
     expect(io.outputs.status).toBe('cancelled')

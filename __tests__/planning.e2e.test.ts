@@ -8,6 +8,7 @@ import type { Clock } from '../src/core/clock.js'
 import { orchestrate } from '../src/core/orchestrator.js'
 import { SlidingWindowLimiter } from '../src/http/ratelimit.js'
 import { runAction } from './harness.js'
+import { inputsOf } from './fake-provider.js'
 import { MemoryIo } from './memory-io.js'
 import { providerInputs } from './provider-cases.js'
 
@@ -54,7 +55,7 @@ describe('a tight limit (scaled down, in-process against the emulator)', () => {
     const io = new MemoryIo()
     const result = await orchestrate({
       io,
-      read: (name) => values[name] ?? '',
+      read: inputsOf(values),
       limiterFor: (_, clock: Clock) => new SlidingWindowLimiter({ requests: 36, windowMs: 2000 }, clock)
     })
     expect(result.reports.map((r) => r.status)).toEqual(ids.map(() => 'succeeded'))

@@ -9,6 +9,7 @@ import { newReport, type Report } from '../src/core/report.js'
 import { plainText, renderSummary, withoutId } from '../src/core/summary.js'
 import { plainLabel, shortId } from '../src/core/timeline.js'
 import { FakeClock } from './fake-clock.js'
+import { inputsOf } from './fake-provider.js'
 import { MemoryIo } from './memory-io.js'
 
 afterEach(() => nock.cleanAll())
@@ -36,8 +37,12 @@ function counting(): RequestLimiter & { acquired: number } {
 
 async function step(values: Record<string, string>, limiter = counting()) {
   const io = new MemoryIo()
-  const read = (name: string) => values[name] ?? ''
-  const result = await orchestrate({ io, read, clock: new FakeClock(Date.parse('2026-01-05T10:00:00Z')), limiterFor: () => limiter })
+  const result = await orchestrate({
+    io,
+    read: inputsOf(values),
+    clock: new FakeClock(Date.parse('2026-01-05T10:00:00Z')),
+    limiterFor: () => limiter
+  })
   return { io, result, limiter }
 }
 

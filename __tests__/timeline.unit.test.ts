@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals'
 import mermaid from 'mermaid'
 import { orchestrate } from '../src/core/orchestrator.js'
-import { fakeProvider, type FakeSpec } from './fake-provider.js'
+import { fakeProvider, idsFake, inputsOf, type FakeSpec } from './fake-provider.js'
 import { SlidingWindowLimiter } from '../src/http/ratelimit.js'
 import { newReport, type Report } from '../src/core/report.js'
 import { renderSummary } from '../src/core/summary.js'
@@ -37,16 +37,8 @@ const decode = (text: string): string => text.replace(/ﬂ°°(\d+)¶ß/g, (_, c
 
 /** `ok…` succeeds after 2 s, `slow…` after 20 s, `bad…` fails after 3 s, `async…` is left running; each asks the budget first. */
 const fake: FakeSpec<{ ids: string[] }> = {
-  name: 'fake',
-  title: 'Fake',
-  targetNoun: 'Thing',
-  defaultBaseUrl: 'https://fake.test',
+  ...idsFake,
   inputs: [{ name: 'ids' }],
-  defaultAction: 'SYNC',
-  actions: { SYNC: 'wait' },
-  readSettings: (read) => ({ ids: read('ids').split(',') }),
-  secrets: () => [],
-  targets: (s) => s.ids,
   async run(ctx) {
     const slot = await ctx.limiter?.acquire(ctx.signal)
     slot?.done()
@@ -57,7 +49,6 @@ const fake: FakeSpec<{ ids: string[] }> = {
   }
 }
 const providers = { fake: fakeProvider(fake) }
-const inputs = (values: Record<string, string>) => (name: string) => values[name] ?? ''
 
 describe('the timeline in the summary', () => {
   it('draws one bar per target, failures first, marked by status, with waits for a slot and for the rate limit', async () => {
@@ -65,7 +56,7 @@ describe('the timeline in the summary', () => {
     const clock = new FakeClock()
     const result = await orchestrate({
       io,
-      read: inputs({ provider: 'fake', ids: 'ok1,slow1,bad1,ok2,ok3', max_parallel: '2' }),
+      read: inputsOf({ provider: 'fake', ids: 'ok1,slow1,bad1,ok2,ok3', max_parallel: '2' }),
       providers,
       clock,
       // Two requests per 30 s: the third target's first request waits for the window.
@@ -112,7 +103,7 @@ describe('the timeline in the summary', () => {
 
   it('marks a job left running (wait: false) active', async () => {
     const io = new MemoryIo()
-    await orchestrate({ io, read: inputs({ provider: 'fake', ids: 'async1,ok1', wait: 'false' }), providers, clock: new FakeClock() })
+    await orchestrate({ io, read: inputsOf({ provider: 'fake', ids: 'async1,ok1', wait: 'false' }), providers, clock: new FakeClock() })
     const bars = statusBars(await gantt(io.summary))
     expect(bars.map((t) => [decode(t.section), t.active === true, t.done === true])).toEqual([
       ['name of async1 (async1)', true, false],
@@ -153,7 +144,7 @@ describe('the timeline in the summary', () => {
     const io = new MemoryIo()
     await orchestrate({
       io,
-      read: inputs({ provider: 'fake', ids: ids.join(','), max_parallel: '100' }),
+      read: inputsOf({ provider: 'fake', ids: ids.join(','), max_parallel: '100' }),
       providers,
       clock: new FakeClock()
     })

@@ -188,6 +188,22 @@ export function warnings(run: ActionRun): string[] {
   return annotations(run, 'warning')
 }
 
+/** One entry of the `results` output: a target's outcome. */
+export interface TargetResult {
+  target: string
+  job_id?: string
+  status?: string
+  provider_status?: string
+  job_url?: string
+  rows_synced?: number
+  error?: string
+}
+
+/** The `results` output of a run, parsed. */
+export function results(run: ActionRun): TargetResult[] {
+  return JSON.parse(run.outputs.results) as TargetResult[]
+}
+
 function annotations(run: ActionRun, kind: string): string[] {
   return run.stdout
     .split('\n')

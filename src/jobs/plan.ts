@@ -55,20 +55,19 @@ export function proportionalDelay(ageMs: number, maxIntervalMs: number): number 
  * - Younger than EARLY_END_SHARE of its past runs: one check at that age (these gaps may exceed `poll_interval`).
  * - From there to the expected window: a check every fifth of its age, as without history, so a run up to 3× shorter
  *   than its past runs is seen within 20 % of its length.
- * - In the expected window: dense, every 4 % of its age (1 s at least, `poll_interval` at most).
+ * - In the expected window: dense, every 4 % of its age (1 s at least; not capped at `poll_interval` either).
  * - Past the window (it overran its history): proportional again.
  */
 export function nextCheckDelay(ageMs: number, maxIntervalMs: number, expected?: Expectation): number {
   const age = Math.max(0, ageMs)
   if (!expected || age >= expected.toMs) return proportionalDelay(age, maxIntervalMs)
-  const untilWindow = Math.ceil(expected.fromMs - age)
   if (age >= expected.fromMs) {
     const dense = Math.max(MIN_POLL_DELAY_MS, Math.round(age * DENSE_AGE_FRACTION))
     return Math.max(1, Math.min(dense, Math.max(MIN_POLL_DELAY_MS, Math.ceil(expected.toMs - age))))
   }
   const earlyEnd = expected.fromMs * EARLY_END_SHARE
   if (age < earlyEnd) return Math.max(MIN_POLL_DELAY_MS, Math.ceil(earlyEnd - age))
-  return Math.max(MIN_POLL_DELAY_MS, Math.min(Math.round(age * POLL_AGE_FRACTION), untilWindow))
+  return Math.max(MIN_POLL_DELAY_MS, Math.min(Math.round(age * POLL_AGE_FRACTION), Math.ceil(expected.fromMs - age)))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
