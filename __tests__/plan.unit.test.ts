@@ -6,6 +6,8 @@ import {
   endedLikelihood,
   expectationFrom,
   nextCheckDelay,
+  earlyCheckAges,
+  earlyEndLag,
   EARLY_END_SHARE,
   planGrants,
   proportionalDelay,
@@ -48,7 +50,7 @@ describe('nextCheckDelay', () => {
     expect(proportionalDelay(600 * S, 30 * S)).toBe(30 * S)
   })
 
-  it('with history: one check at a third of the past runs, by age up to the expected end, dense there, proportional once overrun', () => {
+  it('with history: a check at a third of the past runs, a fifth later, two more up to the window, dense there, proportional once overrun', () => {
     const e = expectationFrom([600 * S, 600 * S, 600 * S]) as Expectation // window 545 s .. 667 s
     const ages: number[] = []
     let age = 0
@@ -58,24 +60,43 @@ describe('nextCheckDelay', () => {
     }
     // Nothing before a third of the way to the window: the first gap is far beyond poll_interval.
     expect(Math.round(ages[0] / S)).toBe(Math.round((e.fromMs * EARLY_END_SHARE) / S))
-    // From there to the window, a fifth of the age (not capped at poll_interval), ending on the window's start.
+    // Then a fifth later, and two more spaced evenly in ratio (2.5^(1/3) ≈ 1.36) up to the window's start.
     const beforeWindow = ages.filter((a) => a < e.fromMs)
-    expect(beforeWindow.map((a) => Math.round(a / S))).toEqual([182, 218, 262, 314, 377, 452, 543])
+    expect(beforeWindow.map((a) => Math.round(a / S))).toEqual([182, 218, 296, 402])
+    expect(earlyCheckAges(e).map((a) => Math.round(a / S))).toEqual([182, 218, 296, 402, 545])
     const inWindow = ages.filter((a) => a >= e.fromMs && a < e.toMs)
     expect(Math.round(inWindow[0])).toBe(Math.round(e.fromMs))
-    for (let i = 1; i < inWindow.length; i++) expect(inWindow[i] - inWindow[i - 1]).toBeLessThanOrEqual(0.04 * inWindow[i - 1] + 1)
+    for (let i = 1; i < inWindow.length; i++) {
+      expect(inWindow[i] - inWindow[i - 1]).toBeLessThanOrEqual(0.048 * inWindow[i - 1] + 1)
+      expect(inWindow[i] - inWindow[i - 1]).toBeGreaterThanOrEqual(0.047 * inWindow[i - 1])
+    }
     // Overrun: the proportional schedule's gaps again (a fifth of the age, at most poll_interval).
     const late = ages.filter((a) => a > e.toMs + 60 * S)
     for (let i = 1; i < late.length; i++) expect(late[i] - late[i - 1]).toBe(30 * S)
   })
 
-  it('with history: a run that ends anywhere from a third of its past runs on is seen within a fifth of its length', () => {
+  const seenAt = (e: Expectation, end: number): number => {
+    let age = 0
+    while (age < end) age += nextCheckDelay(age, 30 * S, e)
+    return age
+  }
+
+  it('with history: a run 3× shorter than its past runs is seen within a fifth of its length, any earlier end within 36 %', () => {
     const e = expectationFrom([300 * S, 310 * S, 320 * S]) as Expectation
-    for (let end = e.fromMs * EARLY_END_SHARE; end < 400 * S; end += 1234) {
-      let age = 0
-      while (age < end) age += nextCheckDelay(age, 30 * S, e)
-      expect(age - end).toBeLessThanOrEqual(0.2 * end)
+    const third = e.fromMs * EARLY_END_SHARE
+    expect(earlyEndLag()).toBeCloseTo(0.357, 3)
+    let worst = 0
+    for (let end = third; end < 400 * S; end += 617) {
+      const lag = (seenAt(e, end) - end) / end
+      // From a third to a fifth past it (a run about 3× shorter than its past runs): as without history.
+      if (end <= third * 1.2) expect(lag).toBeLessThanOrEqual(0.2)
+      expect(lag).toBeLessThanOrEqual(earlyEndLag() + 0.001)
+      worst = Math.max(worst, lag)
     }
+    // The bound is reached, not loose: the checks are spread as evenly as it allows.
+    expect(worst).toBeGreaterThan(earlyEndLag() - 0.01)
+    // And a run that ends as expected is seen within 5 %.
+    for (let end = e.fromMs; end < e.toMs; end += 311) expect(seenAt(e, end) - end).toBeLessThanOrEqual(0.05 * end)
   })
 
   it('never checks sooner than a second apart', () => {
@@ -237,8 +258,8 @@ describe('waitFor with a history read', () => {
     expect(outcome).toMatchObject({ kind: 'done' })
     // The first check waits: the answer came before the proportional first check at 1 s.
     expect(ages[0]).toBeGreaterThan(100_000)
-    // A third of the way, six by age up to the window, four in it: the proportional schedule would take 39.
-    expect(ages.length).toBeLessThanOrEqual(11)
+    // A third of the way, a fifth later, two more up to the window, four in it: the proportional schedule would take 39.
+    expect(ages.length).toBeLessThanOrEqual(8)
     expect(ages[ages.length - 1] - 600_000).toBeLessThanOrEqual(0.05 * 600_000)
     expect(facts.History).toBe('typical 10m over the last 5 runs')
   })

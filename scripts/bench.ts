@@ -219,7 +219,7 @@ async function pollingSection(): Promise<void> {
   out.push(
     `The action's real wait loop (\`waitFor\` in src/jobs/wait.ts) on a fake clock; the fixed intervals run the same loop with a constant gap. ` +
       `With history, the target's five past runs are read once (one request, counted) and the checks are planned around them (src/jobs/plan.ts): ` +
-      `no check until a third of the expected time, today's proportional schedule from there to the expected end, one every 4 % of its age around it, and the proportional schedule again once it overruns. ` +
+      `no check until a third of the expected time, one a fifth later, two more spaced evenly up to the expected window, one every 4.8 % of its age in it, and the proportional schedule again once it overruns. ` +
       `"History ±10 %": past runs of ${ACCURATE.join(', ')} × this run's length. ` +
       `Every schedule first checks one gap after the trigger, as the action does. Lag is the time from the job's end to the check that sees it, ` +
       `worst case over where in its check interval the job ends (swept in ${SWEEP_STEPS} steps). ` +

@@ -6,15 +6,23 @@
 /** The proportional schedule: a check every fifth of the job's age, 1 s at least, `poll_interval` at most. */
 export const POLL_AGE_FRACTION = 0.2
 export const MIN_POLL_DELAY_MS = 1000
-/** Around the expected end, a check every 4 % of the job's age: a job that ends as expected is seen within 4 %. */
-export const DENSE_AGE_FRACTION = 0.04
 /**
- * A run as short as this share of its past runs is still seen as promptly as without history: a job younger than
- * that gets a single check there, and from there to the expected window the proportional schedule runs (without the
- * `poll_interval` cap, which would make a long job's wait dense). History pays for itself only where it can: it
- * skips the checks of a young job and packs them around the expected end, but never hides a run that ends early.
+ * Around the expected end, a check every 4.8 % of the job's age: a job that ends as expected is seen within 5 % of its
+ * length.
+ */
+export const DENSE_AGE_FRACTION = 0.048
+/**
+ * History must never hide a run that ends early. A run as short as this share of its past runs is seen within a fifth
+ * of its length, as without history: it gets a check at that age and another a fifth later.
  */
 export const EARLY_END_SHARE = 1 / 3
+/**
+ * Between that pair and the expected window, this many checks, spaced evenly in ratio: any run that ends from
+ * EARLY_END_SHARE of its past runs on is seen within `earlyEndLag()` of its length (36 %). The age-based schedule
+ * would take about six checks there (a fifth each time) and make history cost more than a fixed 60 s interval; these
+ * two keep a job that runs as usual to about eight requests, history read included.
+ */
+export const BAND_CHECKS = 2
 /** How many past runs a provider reads: the last few successful runs of the same kind. */
 export const HISTORY_RUNS = 5
 
@@ -50,12 +58,28 @@ export function proportionalDelay(ageMs: number, maxIntervalMs: number): number 
 }
 
 /**
+ * The ages of the checks of a job younger than its expected window: EARLY_END_SHARE of the window's start, a fifth
+ * later, BAND_CHECKS more spaced evenly in ratio, and the window's start itself.
+ */
+export function earlyCheckAges(expected: Expectation): number[] {
+  const first = expected.fromMs * EARLY_END_SHARE
+  const second = first * (1 + POLL_AGE_FRACTION)
+  const ratio = (expected.fromMs / second) ** (1 / (BAND_CHECKS + 1))
+  const band = Array.from({ length: BAND_CHECKS }, (_, k) => second * ratio ** (k + 1))
+  return [first, second, ...band, expected.fromMs]
+}
+
+/** The worst lag, as a share of the run's length, of a run that ends between the early pair and the window. */
+export function earlyEndLag(): number {
+  return (1 / (EARLY_END_SHARE * (1 + POLL_AGE_FRACTION))) ** (1 / (BAND_CHECKS + 1)) - 1
+}
+
+/**
  * How long to wait before the next status check of a job `ageMs` old.
  * - No history: the proportional schedule.
- * - Younger than EARLY_END_SHARE of its past runs: one check at that age (these gaps may exceed `poll_interval`).
- * - From there to the expected window: a check every fifth of its age, as without history, so a run up to 3× shorter
- *   than its past runs is seen within 20 % of its length.
- * - In the expected window: dense, every 4 % of its age (1 s at least; not capped at `poll_interval` either).
+ * - Younger than its expected window: the checks of `earlyCheckAges` (these gaps may exceed `poll_interval`), so a run
+ *   3× shorter than its past runs is seen within 20 % of its length, and any earlier end within 36 %.
+ * - In the expected window: dense, every 4.8 % of its age (1 s at least; not capped at `poll_interval` either).
  * - Past the window (it overran its history): proportional again.
  */
 export function nextCheckDelay(ageMs: number, maxIntervalMs: number, expected?: Expectation): number {
@@ -65,9 +89,8 @@ export function nextCheckDelay(ageMs: number, maxIntervalMs: number, expected?: 
     const dense = Math.max(MIN_POLL_DELAY_MS, Math.round(age * DENSE_AGE_FRACTION))
     return Math.max(1, Math.min(dense, Math.max(MIN_POLL_DELAY_MS, Math.ceil(expected.toMs - age))))
   }
-  const earlyEnd = expected.fromMs * EARLY_END_SHARE
-  if (age < earlyEnd) return Math.max(MIN_POLL_DELAY_MS, Math.ceil(earlyEnd - age))
-  return Math.max(MIN_POLL_DELAY_MS, Math.min(Math.round(age * POLL_AGE_FRACTION), Math.ceil(expected.fromMs - age)))
+  const next = earlyCheckAges(expected).find((at) => at > age) ?? expected.fromMs
+  return Math.max(MIN_POLL_DELAY_MS, Math.ceil(next - age))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
