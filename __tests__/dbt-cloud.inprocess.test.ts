@@ -97,6 +97,25 @@ describe('dbt Cloud RUN', () => {
   })
 })
 
+describe('dbt Cloud RUN with history', () => {
+  it("times its checks by the job's past runs: none for the first third, dense around the end, seen within 5 %", async () => {
+    const minutes = (m: number) => Math.round(m * 60_000)
+    dbt.defineJob('4300', { runMs: minutes(10), pastRunsMs: [10, 9.5, 10.5, 9.8, 10.2].map(minutes), now: rig.clock.now() })
+    const r = await dbtCloud({ dbt_cloud_job_id: '4300', poll_interval: '30s', timeout: '1h' })
+    expect(r.code).toBe(0)
+    expect(r.outputs.status).toBe('succeeded')
+    expect(r.summary).toContain('| History | typical 10m over the last 5 runs |')
+    const trigger = triggers()[0].at
+    const checks = requests('GET', /\/runs\/\d+\/$/).filter((q) => q.query.include_related === undefined)
+    // The age-based schedule would check 39 times (every 30 s once the run is 2.5 min old).
+    expect(checks.length).toBeLessThanOrEqual(9)
+    expect(checks[0].at - trigger).toBeGreaterThan(minutes(2.9))
+    const last = checks[checks.length - 1].at - trigger
+    expect(last).toBeGreaterThanOrEqual(minutes(10))
+    expect(last - minutes(10)).toBeLessThanOrEqual(0.05 * minutes(10))
+  })
+})
+
 describe('dbt Cloud WAIT, STATUS, CANCEL', () => {
   it('WAIT follows a run started with wait: false, and STATUS reports it with its tests', async () => {
     const started = await dbtCloud({ dbt_cloud_job_id: '102', wait: 'false' })

@@ -11,6 +11,7 @@ import {
   causeWithToken,
   emptyAggregate,
   flatText,
+  isPlainSuccess,
   logTailTable,
   newCauseToken,
   normaliseStatus,
@@ -21,6 +22,7 @@ import {
   readRun,
   resultSteps,
   retryReason,
+  runDurationMs,
   runPhase,
   runUrl,
   runWithToken,
@@ -77,6 +79,27 @@ describe('dbt Cloud times', () => {
     expect(parseClock('01:02:03')).toBe(3_723_000)
     expect(parseClock('00:00:09')).toBe(9000)
     expect(parseClock('9 seconds')).toBeUndefined()
+  })
+})
+
+describe('dbt Cloud past runs (history)', () => {
+  const past = (fields: Partial<DbtRun>): DbtRun => ({ id: 1, status: 10, ...fields })
+
+  it('takes a run from its creation to its end (queue included), else its reported duration', () => {
+    expect(runDurationMs(past({ created_at: '2026-03-01 10:00:00.000000+00:00', finished_at: '2026-03-01 10:09:30.500000+00:00' }))).toBe(
+      570_500
+    )
+    expect(runDurationMs(past({ created_at: '2026-03-01 10:00:00+00:00', finished_at: null, duration: '00:12:05' }))).toBe(725_000)
+    expect(runDurationMs(past({ created_at: 'soon', duration: '00:00:00' }))).toBeUndefined()
+    expect(runDurationMs(past({}))).toBeUndefined()
+  })
+
+  it('counts only plain successful runs: not a failure, a rerun from the point of failure, or a run of other steps', () => {
+    expect(isPlainSuccess(past({}))).toBe(true)
+    expect(isPlainSuccess(past({ trigger: { cause: 'Scheduled', cause_category: 'scheduled', steps_override: null } }))).toBe(true)
+    expect(isPlainSuccess(past({ status: 20 }))).toBe(false)
+    expect(isPlainSuccess(past({ trigger: { cause_category: 'rerun' } }))).toBe(false)
+    expect(isPlainSuccess(past({ trigger: { cause_category: 'api', steps_override: ['dbt run -s orders'] } }))).toBe(false)
   })
 })
 
@@ -337,9 +360,20 @@ function api() {
 const unmatched: string[] = []
 nock.emitter.on('no match', (req: { method?: string; path?: string }) => unmatched.push(`${req.method} ${req.path}`))
 
-/** The step's inputs: job 5 of account 43, polled every 5 s, with `values` on top. */
+/**
+ * The step's inputs: job 5 of account 43, polled every 5 s, with `values` on top. These steps pin the requests of the
+ * age-based schedule (history: false); the history read has tests of its own.
+ */
 const stepInputs = (values: Record<string, string>) =>
-  inputsOf({ provider: 'dbt-cloud', api_key: TOKEN, account_id: '43', dbt_cloud_job_id: '5', poll_interval: '5s', ...values })
+  inputsOf({
+    provider: 'dbt-cloud',
+    api_key: TOKEN,
+    account_id: '43',
+    dbt_cloud_job_id: '5',
+    poll_interval: '5s',
+    history: 'false',
+    ...values
+  })
 
 async function step(values: Record<string, string>) {
   unmatched.length = 0
@@ -465,6 +499,87 @@ describe('dbt Cloud RUN (nock)', () => {
     const { io, result } = await step({})
     expect(result.exitCode).toBe(0)
     expect(io.lines.filter((l) => l.includes('does not know ("77")'))).toHaveLength(1)
+  })
+})
+
+describe('dbt Cloud RUN: the past runs time the checks (history)', () => {
+  const past = (id: number, day: number, minutes: number, trigger?: DbtRun['trigger']): DbtRun =>
+    run({
+      id,
+      status: 10,
+      status_humanized: 'Success',
+      created_at: `2026-02-${10 + day} 06:00:00.000000+00:00`,
+      finished_at: `2026-02-${10 + day} 06:${String(minutes).padStart(2, '0')}:00.000000+00:00`,
+      trigger: trigger ?? { cause: 'Scheduled by the nightly schedule', cause_category: 'scheduled', steps_override: null }
+    })
+
+  /** A run that ends Success on its second check. */
+  function triggerAndEnd() {
+    beforeTrigger()
+    api()
+      .post(`${ROOT}/jobs/5/run/`)
+      .reply(200, ok(run({ status: 1, status_humanized: 'Queued' })))
+    api()
+      .get(`${ROOT}/runs/900/`)
+      .reply(200, ok(run()))
+      .get(`${ROOT}/runs/900/`)
+      .reply(200, ok(run({ status: 10, status_humanized: 'Success' })))
+      .get(`${ROOT}/runs/900/`)
+      .query({ include_related: '["run_steps"]' })
+      .reply(200, ok(run({ status: 10, run_steps: [] })))
+  }
+
+  it("reads the job's successful runs once, leaves out reruns and runs of other steps, and the summary says what it used", async () => {
+    triggerAndEnd()
+    const history = api()
+      .get(`${ROOT}/runs/`)
+      .query({ job_definition_id: '5', status: '10', order_by: '-id', limit: '10', include_related: '["trigger"]' })
+      .once()
+      .reply(
+        200,
+        ok([
+          past(808, 8, 10),
+          past(807, 7, 2, { cause: 'Rerun of run 806', cause_category: 'rerun' }),
+          past(805, 5, 11),
+          past(804, 4, 1, { cause: 'Triggered via API', cause_category: 'api', steps_override: ['dbt run -s orders'] }),
+          past(803, 3, 9),
+          // Neither times nor a duration: left out.
+          run({ id: 802, status: 10, created_at: undefined })
+        ])
+      )
+    const { io, result } = await step({ history: 'true' })
+    expect(result.exitCode).toBe(0)
+    history.done()
+    expect(io.summary).toContain('| History | typical 10m over the last 3 runs |')
+    expect(io.outputs).toMatchObject({ job_id: '900', status: 'succeeded' })
+  })
+
+  it('a run with steps_override reads no history (its steps take their own time), nor does history: false', async () => {
+    const cases: Record<string, string>[] = [{ history: 'true', steps_override: 'dbt run -s orders' }, { history: 'false' }]
+    for (const values of cases) {
+      triggerAndEnd()
+      const { io, result } = await step(values)
+      expect(result.exitCode).toBe(0)
+      expect(io.summary).not.toContain('History')
+    }
+  })
+
+  it('a failed history read is tried once, and the wait goes on as without it', async () => {
+    triggerAndEnd()
+    let reads = 0
+    api()
+      .get(`${ROOT}/runs/`)
+      .query((q) => q.status === '10')
+      .times(3)
+      .reply(() => {
+        reads++
+        return [500, { status: { code: 500, user_message: 'Oops' } }]
+      })
+    const { io, result } = await step({ history: 'true' })
+    expect(result.exitCode).toBe(0)
+    expect(reads).toBe(1)
+    expect(io.summary).not.toContain('History')
+    expect(io.lines.filter((l) => l.startsWith('warning:'))).toEqual([])
   })
 })
 

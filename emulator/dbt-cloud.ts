@@ -252,12 +252,43 @@ export class DbtCloudEmulator implements ProviderEmulator {
   cancelledRunIds: number[] = []
   /** Scales run times of scenarios without their own (1 s): tests may set 0.5 for quicker runs. */
   timeScale = 1
+  /** Jobs defined by tests and the bench (`defineJob`), by id. */
+  private defined = new Map<string, Scenario>()
 
   reset(): void {
+    this.defined.clear()
     this.runs = []
     this.runsStarted = 0
     this.cancelledRunIds = []
     this.cooldownUntil = 0
+  }
+
+  /**
+   * A job (until the next reset) whose runs run `dbt build` for `runMs` and succeed, with past successful runs,
+   * scheduled an hour apart, that took `pastRunsMs` from creation to end (newest first), as `GET /runs/` lists them.
+   */
+  defineJob(jobId: string, options: { runMs: number; pastRunsMs?: number[]; now?: number }): void {
+    const scenario: Scenario = {
+      name: `job ${jobId}`,
+      description: `dbt build runs for ${options.runMs} ms and succeeds`,
+      steps: [...PREFIX, { name: 'Invoke dbt with `dbt build`', results: GOOD_BUILD }],
+      outcome: 10,
+      runMs: Math.max(0, options.runMs - STARTING_MS)
+    }
+    this.defined.set(jobId, scenario)
+    const now = options.now ?? Date.now()
+    const past = options.pastRunsMs ?? []
+    // Oldest first, so that ids grow with time as dbt Cloud's do.
+    for (let k = past.length - 1; k >= 0; k--) {
+      const created = now - (k + 1) * 3_600_000
+      const run = this.addRun(jobId, scenario, created, { cause: 'Scheduled by the hourly schedule', causeCategory: 'scheduled' })
+      run.startAt = created
+      run.endAt = created + past[k]
+    }
+  }
+
+  private scenarioOf(jobId: string): Scenario | undefined {
+    return Object.hasOwn(DBT_CLOUD_SCENARIOS, jobId) ? DBT_CLOUD_SCENARIOS[jobId] : this.defined.get(jobId)
   }
 
   private statusOf(run: Run, now: number): RunStatus {
@@ -430,7 +461,8 @@ export class DbtCloudEmulator implements ProviderEmulator {
     if (req.now < this.cooldownUntil) return envelope(429, null, 'Too many requests. Please try again later.')
     // A job's history starts when the job is first asked about.
     const named = /^jobs\/(\d+)\//.exec(rest)?.[1] ?? req.query.get('job_definition_id')
-    if (named && DBT_CLOUD_SCENARIOS[named]) this.history(named, DBT_CLOUD_SCENARIOS[named], req.now)
+    const known = named ? this.scenarioOf(named) : undefined
+    if (named && known) this.history(named, known, req.now)
 
     let m: RegExpExecArray | null
     if ((m = /^jobs\/(\d+)\/$/.exec(rest)) && req.method === 'GET') return this.job(m[1])
@@ -445,7 +477,7 @@ export class DbtCloudEmulator implements ProviderEmulator {
   }
 
   private job(jobId: string): EmulatorResponse {
-    const s = DBT_CLOUD_SCENARIOS[jobId]
+    const s = this.scenarioOf(jobId)
     if (!s) return NOT_FOUND()
     return envelope(200, {
       id: Number(jobId),
@@ -468,7 +500,7 @@ export class DbtCloudEmulator implements ProviderEmulator {
   }
 
   private trigger(req: EmulatorRequest, jobId: string): EmulatorResponse {
-    const s = DBT_CLOUD_SCENARIOS[jobId]
+    const s = this.scenarioOf(jobId)
     if (!s) return NOT_FOUND()
     const body = req.body as Record<string, unknown> | undefined
     if (!body || typeof body !== 'object' || Array.isArray(body)) return INVALID({ cause: 'This field is required.' })
@@ -495,7 +527,7 @@ export class DbtCloudEmulator implements ProviderEmulator {
   }
 
   private rerun(req: EmulatorRequest, jobId: string): EmulatorResponse {
-    const s = DBT_CLOUD_SCENARIOS[jobId]
+    const s = this.scenarioOf(jobId)
     if (!s) return NOT_FOUND()
     const last = [...this.runs].reverse().find((r) => r.jobId === jobId)
     // As the API says: retry the failed last run from the point of failure, otherwise trigger a new run.
@@ -518,6 +550,11 @@ export class DbtCloudEmulator implements ProviderEmulator {
     if (statusIn.length > 1 || (statusIn.length === 1 && !/^\[\s*\d+(\s*,\s*\d+)*\s*\]$/.test(statusIn[0]))) {
       return INVALID({ status__in: `'${statusIn.join(',')}' is not valid under any of the given schemas` })
     }
+    const status = req.query.getAll('status')
+    if (status.length > 1 || (status.length === 1 && !/^\d+$/.test(status[0]))) {
+      return INVALID({ status: `'${status.join(',')}' is not a valid integer` })
+    }
+    if (status.length === 1) runs = runs.filter((r) => this.statusOf(r, req.now) === Number(status[0]))
     if (statusIn.length === 1) {
       const wanted = (JSON.parse(statusIn[0]) as number[]).map(Number)
       runs = runs.filter((r) => wanted.includes(this.statusOf(r, req.now)))

@@ -50,7 +50,7 @@ export const INPUTS: { name: string; description: string; default?: string }[] =
   },
   {
     "name": "history",
-    "description": "airbyte, hightouch: read how long the last few successful runs took (one request per target) and check around the expected end. false: the age-based schedule only.",
+    "description": "airbyte, hightouch, dbt-cloud: read how long the last few successful runs took (one request per target; dbt Cloud: RUN without steps_override) and check around the expected end. false: the age-based schedule only.",
     "default": "true"
   },
   {

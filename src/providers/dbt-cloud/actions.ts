@@ -142,7 +142,10 @@ const run: Action = {
         return started
       })
     })
-    if (triggered.kind !== 'lost') await started(ctx, api, triggered.job, triggered.sentAt)
+    // The job's past runs time the checks, unless this run's steps are not the job's own (a run of other steps
+    // takes its own time).
+    const history = settings.trigger.steps_override ? undefined : () => api.pastDurations(jobId)
+    if (triggered.kind !== 'lost') await started(ctx, api, triggered.job, triggered.sentAt, history)
   }
 }
 
@@ -211,8 +214,11 @@ const rerun: Action = {
   }
 }
 
-/** A run was started (or found): say whether it queues behind another, then wait unless `wait: false`. */
-async function started(ctx: Ctx, api: DbtCloudApi, run: DbtRun, at: number): Promise<void> {
+/**
+ * A run was started (or found): say whether it queues behind another, then wait unless `wait: false`. `history`
+ * reads how long the job's runs like this one took (RUN; a rerun from the point of failure has no such runs).
+ */
+async function started(ctx: Ctx, api: DbtCloudApi, run: DbtRun, at: number, history?: () => Promise<number[]>): Promise<void> {
   const { report, log } = ctx
   record(ctx, run)
   const ahead = run.status === 1 ? await runsAhead(ctx, api, run) : []
@@ -230,7 +236,7 @@ async function started(ctx: Ctx, api: DbtCloudApi, run: DbtRun, at: number): Pro
     report.message = `Started dbt Cloud run ${run.id} of ${jobLabel(ctx, ctx.target)}; not waiting (wait: false). A later step can WAIT with job_id ${run.id}.${queuedNote}`
     return
   }
-  await waitForRun(ctx, api, run, at, false, queuedNote)
+  await waitForRun(ctx, api, run, { since: at, checkFirst: false, note: queuedNote, history })
 }
 
 /**
@@ -252,7 +258,13 @@ async function runsAhead(ctx: Ctx, api: DbtCloudApi, run: DbtRun): Promise<DbtRu
 // Waiting and the results
 
 /** Checks the run until it ends (10, 20 or 30), or the timeout; the run goes on after a timeout. */
-async function waitForRun(ctx: Ctx, api: DbtCloudApi, first: DbtRun, since: number, checkFirst: boolean, note = ''): Promise<void> {
+async function waitForRun(
+  ctx: Ctx,
+  api: DbtCloudApi,
+  first: DbtRun,
+  options: { since: number; checkFirst: boolean; note?: string; history?: () => Promise<number[]> }
+): Promise<void> {
+  const { since, checkFirst, note = '', history } = options
   const { report } = ctx
   const runId = String(first.id)
   const label = jobLabel(ctx, jobOf(ctx) ?? (first.job_definition_id !== undefined ? String(first.job_definition_id) : undefined))
@@ -263,6 +275,7 @@ async function waitForRun(ctx: Ctx, api: DbtCloudApi, first: DbtRun, since: numb
     startedAt: since,
     waitingSince: since,
     checkFirst,
+    history,
     check: async (watch) => {
       const run = await api.run(runId)
       last = run
@@ -384,7 +397,8 @@ const wait: Action = {
     const run = await api.run(runId)
     checkJob(ctx, run)
     record(ctx, run)
-    await waitForRun(ctx, api, run, ctx.clock.now(), true)
+    // WAIT does not know when the run was triggered on this runner's clock, so neither its age nor its history's fit.
+    await waitForRun(ctx, api, run, { since: ctx.clock.now(), checkFirst: true })
   }
 }
 

@@ -1,6 +1,7 @@
 import { ApiClient, type ApiClientOptions } from '../../http/client.js'
 import { ApiError } from '../../core/errors.js'
-import { flatText, readJob, readRun, readRunList, type DbtJob, type DbtRun } from './model.js'
+import { HISTORY_RUNS } from '../../jobs/plan.js'
+import { flatText, isPlainSuccess, readJob, readRun, readRunList, runDurationMs, type DbtJob, type DbtRun } from './model.js'
 
 export const DBT_CLOUD_BASE_URL = 'https://cloud.getdbt.com'
 
@@ -95,6 +96,21 @@ export class DbtCloudApi {
       status__in: options.active ? '[1,2,3]' : undefined
     }
     return readRunList((await this.client.get<unknown>(path, { query })).data, `GET /${path}?job_definition_id=${jobId}`)
+  }
+
+  /**
+   * How long the job's last few plain successful runs took (ms, newest first), in one request: the job's runs that
+   * ended Success, with their triggers to leave out reruns and runs of other steps. Optional: one attempt.
+   */
+  async pastDurations(jobId: string): Promise<number[]> {
+    const path = 'runs/'
+    const query = { job_definition_id: jobId, status: 10, order_by: '-id', limit: 2 * HISTORY_RUNS, include_related: related('trigger') }
+    const response = await this.client.get<unknown>(path, { query, maxAttempts: 1 })
+    return readRunList(response.data, `GET /${path}?job_definition_id=${jobId}&status=10`)
+      .filter(isPlainSuccess)
+      .map(runDurationMs)
+      .filter((ms): ms is number => ms !== undefined)
+      .slice(0, HISTORY_RUNS)
   }
 
   /** Cancels a run (cancelling twice is harmless, so the request may be retried). */

@@ -33,11 +33,12 @@ export interface DbtRun {
   dequeued_at?: string | null
   started_at?: string | null
   finished_at?: string | null
+  duration?: string | null
   queued_duration?: string | null
   run_duration?: string | null
   can_retry?: boolean
   retry_not_supported_reason?: string | null
-  trigger?: { cause?: string; cause_category?: string } | null
+  trigger?: { cause?: string; cause_category?: string; steps_override?: unknown } | null
   run_steps?: DbtRunStep[]
   [key: string]: unknown
 }
@@ -86,6 +87,30 @@ export function parseClock(text: unknown): number | undefined {
   const m = /^(\d+):(\d{2}):(\d{2})(\.\d+)?$/.exec(text.trim())
   if (!m) return undefined
   return Math.round((Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) + Number(m[4] ?? 0)) * 1000)
+}
+
+/**
+ * How long a run took from its creation (the trigger) to its end, queue included, as the wait counts a run's age:
+ * from `created_at` and `finished_at`, else the `duration` dbt Cloud reports. Undefined when neither can be read.
+ */
+export function runDurationMs(run: DbtRun): number | undefined {
+  const from = parseDbtTime(run.created_at)
+  const to = parseDbtTime(run.finished_at)
+  if (from !== undefined && to !== undefined && to > from) return to - from
+  const reported = parseClock(run.duration)
+  return reported !== undefined && reported > 0 ? reported : undefined
+}
+
+/**
+ * A past run that tells how long a plain run of the job takes: one that succeeded, not a rerun from the point of
+ * failure and not started with other steps (a run of other steps takes its own time).
+ */
+export function isPlainSuccess(run: DbtRun): boolean {
+  if (run.status !== 10) return false
+  const trigger = run.trigger
+  if (!trigger) return true
+  if (trigger.cause_category === 'rerun') return false
+  return !(Array.isArray(trigger.steps_override) && trigger.steps_override.length > 0)
 }
 
 /** A timestamp as ISO-8601 (for the summary), or undefined. */
