@@ -9,6 +9,7 @@ import {
   earlyCheckAges,
   earlyEndLag,
   EARLY_END_SHARE,
+  EARLY_GAP_POLLS,
   planGrants,
   proportionalDelay,
   type Expectation,
@@ -97,6 +98,25 @@ describe('nextCheckDelay', () => {
     expect(worst).toBeGreaterThan(earlyEndLag() - 0.01)
     // And a run that ends as expected is seen within 5 %.
     for (let end = e.fromMs; end < e.toMs; end += 311) expect(seenAt(e, end) - end).toBeLessThanOrEqual(0.05 * end)
+  })
+
+  it('with history of long runs: never more than 20 poll_intervals apart before the window, so an early failure is seen', () => {
+    const e = expectationFrom([3 * 3600 * S, 3 * 3600 * S]) as Expectation // three hours
+    const ages: number[] = []
+    let age = 0
+    while (age < e.fromMs) {
+      age += nextCheckDelay(age, 30 * S, e)
+      ages.push(age)
+    }
+    expect(ages[0]).toBe(EARLY_GAP_POLLS * 30 * S)
+    for (let i = 1; i < ages.length; i++) expect(ages[i] - ages[i - 1]).toBeLessThanOrEqual(10 * 60 * S)
+    // The planned checks are still made: at a third of the window's start, and a fifth later.
+    const planned = earlyCheckAges(e).slice(0, 2)
+    for (const at of planned) expect(ages.some((a) => Math.abs(a - at) < 1000)).toBe(true)
+    // A job of half an hour or less keeps its plan: its gaps stay under 10 minutes.
+    const halfHour = expectationFrom([1800 * S]) as Expectation
+    const gaps = earlyCheckAges(halfHour).map((at, i, all) => at - (i === 0 ? 0 : all[i - 1]))
+    expect(Math.max(...gaps)).toBeLessThan(EARLY_GAP_POLLS * 30 * S)
   })
 
   it('never checks sooner than a second apart', () => {

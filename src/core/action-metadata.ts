@@ -26,7 +26,7 @@ export const INPUTS: { name: string; description: string; default?: string }[] =
   },
   {
     "name": "poll_interval",
-    "description": "The longest gap between two status checks. The action checks sooner early in a job, then spaces checks out up to this (with history, checks before the expected end may be further apart than this).",
+    "description": "The longest gap between two status checks. The action checks sooner early in a job, then spaces checks out up to this (with history, checks before the expected end may be up to 20 times further apart).",
     "default": "30s"
   },
   {

@@ -23,6 +23,12 @@ export const EARLY_END_SHARE = 1 / 3
  * two keep a job that runs as usual to about eight requests, history read included.
  */
 export const BAND_CHECKS = 2
+/**
+ * However long its past runs, a job is checked at least this many `poll_interval`s apart before its expected window
+ * (10 min with the default 30 s): a run that fails early, long before a run that succeeds would end, is not left
+ * unseen for a third of a long job's usual time.
+ */
+export const EARLY_GAP_POLLS = 20
 /** How many past runs a provider reads: the last few successful runs of the same kind. */
 export const HISTORY_RUNS = 5
 
@@ -77,8 +83,9 @@ export function earlyEndLag(): number {
 /**
  * How long to wait before the next status check of a job `ageMs` old.
  * - No history: the proportional schedule.
- * - Younger than its expected window: the checks of `earlyCheckAges` (these gaps may exceed `poll_interval`), so a run
- *   3× shorter than its past runs is seen within 20 % of its length, and any earlier end within 36 %.
+ * - Younger than its expected window: the checks of `earlyCheckAges` (these gaps may exceed `poll_interval`, up to
+ *   EARLY_GAP_POLLS of it), so a run 3× shorter than its past runs is seen within 20 % of its length, and any earlier
+ *   end within 36 %.
  * - In the expected window: dense, every 4.8 % of its age (1 s at least; not capped at `poll_interval` either).
  * - Past the window (it overran its history): proportional again.
  */
@@ -90,7 +97,7 @@ export function nextCheckDelay(ageMs: number, maxIntervalMs: number, expected?: 
     return Math.max(1, Math.min(dense, Math.max(MIN_POLL_DELAY_MS, Math.ceil(expected.toMs - age))))
   }
   const next = earlyCheckAges(expected).find((at) => at > age) ?? expected.fromMs
-  return Math.max(MIN_POLL_DELAY_MS, Math.ceil(next - age))
+  return Math.max(MIN_POLL_DELAY_MS, Math.min(Math.ceil(next - age), EARLY_GAP_POLLS * maxIntervalMs))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
