@@ -1,5 +1,5 @@
-// The bundled action against the emulated dbt Cloud, as the runner runs it: a success and a failure with their tests.
-// Every action and scenario runs in-process in dbt-cloud.inprocess.test.ts.
+// The bundled action against the emulated dbt Cloud, as the runner runs it: a success and a failure with their tests,
+// and a run timed by the job's past runs. Every action and scenario runs in-process in dbt-cloud.inprocess.test.ts.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { DBT_CLOUD_ACCOUNT, DBT_CLOUD_TOKEN, DbtCloudEmulator } from '../emulator/dbt-cloud.js'
 import { startEmulator, type Emulator } from '../emulator/server.js'
@@ -83,4 +83,21 @@ describe('dbt Cloud RUN', () => {
     expect(r.summary).toContain('&lt;b&gt;TOTAL&lt;/b&gt;')
     expect(r.summary).not.toMatch(/<b>|\[see\]\(|`x`/)
   })
+})
+
+describe('dbt Cloud RUN with history', () => {
+  it("reads the job's last successful runs once, checks around their length, and the summary says so", async () => {
+    dbt.defineJob('4242', { runMs: 2000, pastRunsMs: [2000, 1900, 2100, 2000, 2000] })
+    const r = await dbtCloud({ dbt_cloud_job_id: '4242', poll_interval: '5s' })
+    expect(r.code).toBe(0)
+    expect(r.outputs).toMatchObject({ status: 'succeeded', tests_passed: '4' })
+    const reads = requests('GET', /\/runs\/$/).filter((q) => q.query.status !== undefined)
+    expect(reads.map((q) => q.query)).toEqual([
+      { job_definition_id: '4242', status: '10', order_by: '-id', limit: '10', include_related: '["trigger"]' }
+    ])
+    expect(r.summary).toContain('| History | typical 2s over the last 5 runs |')
+    // A 2 s run is checked every second either way: dbt-cloud.inprocess.test.ts pins the plan on a 10 min run.
+    const checks = requests('GET', /\/runs\/\d+\/$/).filter((q) => q.query.include_related === undefined)
+    expect(checks.length).toBeLessThanOrEqual(3)
+  }, 30_000)
 })

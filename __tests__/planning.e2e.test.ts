@@ -2,7 +2,6 @@
 // it), and run histories read once per target to time the checks.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { AirbyteEmulator, airbyteConnection } from '../emulator/airbyte.js'
-import { DbtCloudEmulator } from '../emulator/dbt-cloud.js'
 import { HightouchEmulator } from '../emulator/hightouch.js'
 import { mostInWindow, startEmulator, type Emulator } from '../emulator/server.js'
 import type { Clock } from '../src/core/clock.js'
@@ -16,13 +15,11 @@ import { providerInputs } from './provider-cases.js'
 let emulator: Emulator
 let airbyteEmulator: AirbyteEmulator
 let hightouchEmulator: HightouchEmulator
-let dbtCloudEmulator: DbtCloudEmulator
 
 beforeAll(async () => {
   airbyteEmulator = new AirbyteEmulator()
   hightouchEmulator = new HightouchEmulator()
-  dbtCloudEmulator = new DbtCloudEmulator()
-  emulator = await startEmulator({ providers: [airbyteEmulator, hightouchEmulator, dbtCloudEmulator] })
+  emulator = await startEmulator({ providers: [airbyteEmulator, hightouchEmulator] })
 })
 afterAll(async () => {
   await emulator.close()
@@ -95,22 +92,6 @@ describe('history, the bundled action against the emulator', () => {
     expect(run.summary).toContain('| History | typical 3s over the last 5 runs |')
     // Planned around the past runs: fewer checks than the age-based schedule's four in the first four seconds.
     const checks = emulator.requests.filter((r) => r.provider === 'airbyte' && /\/jobs\/\d+$/.test(r.path))
-    expect(checks.length).toBeLessThanOrEqual(3)
-  }, 30_000)
-
-  it("dbt Cloud: reads the job's last successful runs once, checks around their length, and the summary says so", async () => {
-    dbtCloudEmulator.defineJob('4242', { runMs: 3000, pastRunsMs: [3000, 2900, 3100, 3000, 3000] })
-    const run = await runAction({ ...providerInputs(emulator, 'dbt-cloud'), dbt_cloud_job_id: '4242', poll_interval: '5s', timeout: '60s' })
-    expect(run.code).toBe(0)
-    expect(run.outputs).toMatchObject({ status: 'succeeded', tests_passed: '4' })
-    const dbt = emulator.requests.filter((r) => r.provider === 'dbt-cloud')
-    const reads = dbt.filter((r) => r.path.endsWith('/runs/') && r.query.status !== undefined)
-    expect(reads.map((r) => r.query)).toEqual([
-      { job_definition_id: '4242', status: '10', order_by: '-id', limit: '10', include_related: '["trigger"]' }
-    ])
-    expect(run.summary).toContain('| History | typical 3s over the last 5 runs |')
-    // Planned around the past runs: a check at a third of the way, then around 3 s; the age-based schedule takes four.
-    const checks = dbt.filter((r) => /\/runs\/\d+\/$/.test(r.path) && r.query.include_related === undefined)
     expect(checks.length).toBeLessThanOrEqual(3)
   }, 30_000)
 
