@@ -20,9 +20,11 @@ export const EARLY_END_SHARE = 1 / 3
  * Between that pair and the expected window, this many checks, spaced evenly in ratio: any run that ends from
  * EARLY_END_SHARE of its past runs on is seen within `earlyEndLag()` of its length (36 %). The age-based schedule
  * would take about six checks there (a fifth each time) and make history cost more than a fixed 60 s interval; these
- * two keep a job that runs as usual to about eight requests, history read included.
+ * two keep a job that runs as usual to about nine requests, history read included.
  */
 export const BAND_CHECKS = 2
+/** The ratio between the ages of two checks from the early pair's second to the window's start. */
+const BAND_RATIO = (1 / (EARLY_END_SHARE * (1 + POLL_AGE_FRACTION))) ** (1 / (BAND_CHECKS + 1))
 /**
  * However long its past runs, a job is checked at least this many `poll_interval`s apart before its expected window
  * (10 min with the default 30 s): a run that fails early, long before a run that succeeds would end, is not left
@@ -70,14 +72,13 @@ export function proportionalDelay(ageMs: number, maxIntervalMs: number): number 
 export function earlyCheckAges(expected: Expectation): number[] {
   const first = expected.fromMs * EARLY_END_SHARE
   const second = first * (1 + POLL_AGE_FRACTION)
-  const ratio = (expected.fromMs / second) ** (1 / (BAND_CHECKS + 1))
-  const band = Array.from({ length: BAND_CHECKS }, (_, k) => second * ratio ** (k + 1))
+  const band = Array.from({ length: BAND_CHECKS }, (_, k) => second * BAND_RATIO ** (k + 1))
   return [first, second, ...band, expected.fromMs]
 }
 
 /** The worst lag, as a share of the run's length, of a run that ends between the early pair and the window. */
 export function earlyEndLag(): number {
-  return (1 / (EARLY_END_SHARE * (1 + POLL_AGE_FRACTION))) ** (1 / (BAND_CHECKS + 1)) - 1
+  return BAND_RATIO - 1
 }
 
 /**

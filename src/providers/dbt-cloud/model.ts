@@ -94,11 +94,15 @@ export function parseClock(text: unknown): number | undefined {
  * from `created_at` and `finished_at`, else the `duration` dbt Cloud reports. Undefined when neither can be read.
  */
 export function runDurationMs(run: DbtRun): number | undefined {
-  const from = parseDbtTime(run.created_at)
-  const to = parseDbtTime(run.finished_at)
-  if (from !== undefined && to !== undefined && to > from) return to - from
-  const reported = parseClock(run.duration)
-  return reported !== undefined && reported > 0 ? reported : undefined
+  const ms = elapsedMs(run.created_at, run.finished_at, run.duration)
+  return ms !== undefined && ms > 0 ? ms : undefined
+}
+
+/** From two of dbt Cloud's timestamps (to the millisecond) when both read and in order, else its `HH:MM:SS` duration. */
+function elapsedMs(from: unknown, to: unknown, duration: unknown): number | undefined {
+  const a = parseDbtTime(from)
+  const b = parseDbtTime(to)
+  return a !== undefined && b !== undefined && b >= a ? b - a : parseClock(duration)
 }
 
 /**
@@ -386,13 +390,10 @@ export function stepsTable(steps: DbtRunStep[]): SummaryTable | undefined {
   }
 }
 
-/** From the step's times (to the millisecond), else its `HH:MM:SS` duration. */
+/** From the step's times, else its `HH:MM:SS` duration. */
 function stepDuration(step: DbtRunStep): string {
-  const a = parseDbtTime(step.started_at)
-  const b = parseDbtTime(step.finished_at)
-  if (a !== undefined && b !== undefined && b >= a) return formatDuration(b - a)
-  const clock = parseClock(step.duration)
-  return clock !== undefined ? formatDuration(clock) : ''
+  const ms = elapsedMs(step.started_at, step.finished_at, step.duration)
+  return ms !== undefined ? formatDuration(ms) : ''
 }
 
 /** The step that failed (status 20), else the last step that did not succeed. */
